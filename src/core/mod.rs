@@ -1,0 +1,13 @@
+//! The pure core: everything Shirube decides, as functions of their inputs. No web-sys, no
+//! js-sys, no wasm-bindgen, no clock and no randomness (time and random bits are passed in),
+//! so all of it runs and is tested natively with `cargo test`. A tidy test enforces this.
+
+pub mod diagnostic;
+pub mod duration;
+pub mod glob;
+pub mod json;
+pub mod markdown;
+pub mod model;
+pub mod selector;
+pub mod spec;
+pub mod time;

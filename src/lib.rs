@@ -1,0 +1,9 @@
+//! Shirube: an in-product onboarding SDK. The crate is both a native library (the pure core,
+//! used by the collector and the tests) and, on wasm32, the browser runtime with its JS API.
+//!
+//! Layout: `core` is pure and portable; `dom`, `store`, `transport`, `runtime` and `api` exist
+//! only on wasm32 and own every browser resource. See ARCHITECTURE.md.
+
+pub mod core;
+
+pub use crate::core::spec::{validate, Validation};
