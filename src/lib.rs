@@ -7,3 +7,6 @@
 pub mod core;
 
 pub use crate::core::spec::{validate, Validation};
+
+#[cfg(target_arch = "wasm32")]
+pub mod api;

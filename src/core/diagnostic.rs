@@ -96,7 +96,7 @@ pub fn to_json_array(diags: &[Diagnostic]) -> String {
 /// The closest candidate to `word`, if it is close enough to be a likely typo: same letters
 /// in another case or separator style (`if_missing` for `ifMissing`), or a small edit distance.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(|c| c.to_lowercase()).collect::<String>();
+    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect::<String>();
     let w = norm(word);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {

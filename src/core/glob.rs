@@ -19,7 +19,7 @@ pub fn check(glob: &str) -> Result<(), (String, String)> {
     if !glob.starts_with('/') && !glob.starts_with('*') {
         return Err(("a page pattern must start with / or *".into(), "for example /app/dashboard*".into()));
     }
-    if glob.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if glob.chars().any(|c| c.is_ascii_whitespace() || c.is_ascii_control() || c == '\u{a0}' || c == '\u{3000}') {
         return Err(("a page pattern cannot contain spaces".into(), "URLs encode spaces as %20".into()));
     }
     if glob.contains("***") {

@@ -166,7 +166,7 @@ fn inline(s: &str, keep_unsafe: bool, depth: u8) -> Vec<Inline> {
             if c == '*' || c == '_' {
                 let body = rest.get(1..).unwrap_or("");
                 // Intraword underscores (snake_case) are text, as in CommonMark.
-                let prev_alnum = s.get(..i).and_then(|p| p.chars().last()).is_some_and(|p| p.is_alphanumeric());
+                let prev_alnum = s.get(..i).and_then(|p| p.chars().last()).is_some_and(|p| p.is_ascii_alphanumeric() || !p.is_ascii());
                 if !(c == '_' && prev_alnum) && !body.starts_with(' ') {
                     if let Some(end) = body.find(c).filter(|e| *e > 0) {
                         push_text(&mut text, &mut out);

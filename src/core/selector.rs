@@ -43,7 +43,7 @@ impl P<'_> {
     }
     fn ws(&mut self) -> bool {
         let s = self.i;
-        while self.peek().is_some_and(|c| c.is_whitespace()) {
+        while self.peek().is_some_and(|c| c.is_ascii_whitespace()) {
             self.i += 1;
         }
         self.i > s

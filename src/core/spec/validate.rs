@@ -166,20 +166,20 @@ impl<'c> Builder<'c> {
             }
         }
 
-        let milestones = s.milestones.clone().unwrap_or_default();
-        let stages = s.stages.clone().unwrap_or_default();
-        let flows = s.flows.clone().unwrap_or_default();
-        let audiences = s.audiences.clone().map(|a| a.0).unwrap_or_default();
+        let milestones: &[w::Milestone] = s.milestones.as_deref().unwrap_or(&[]);
+        let stages: &[w::Stage] = s.stages.as_deref().unwrap_or(&[]);
+        let flows: &[w::Flow] = s.flows.as_deref().unwrap_or(&[]);
+        let audiences: &[(Ref, Condition)] = s.audiences.as_ref().map(|a| a.0.as_slice()).unwrap_or(&[]);
 
-        self.ids.milestones = self.collect_ids(&milestones, |x| x.id.as_ref(), "milestones");
-        self.ids.stages = self.collect_ids(&stages, |x| x.id.as_ref(), "stages");
-        self.ids.flows = self.collect_ids(&flows, |x| x.common.id.as_ref(), "flows");
+        self.ids.milestones = self.collect_ids(milestones, |x| x.id.as_ref(), "milestones");
+        self.ids.stages = self.collect_ids(stages, |x| x.id.as_ref(), "stages");
+        self.ids.flows = self.collect_ids(flows, |x| x.common.id.as_ref(), "flows");
         self.ids.audiences = audiences.iter().map(|(k, _)| k.v.clone()).collect();
-        for f in &flows {
+        for f in flows {
             let steps = match &f.body {
                 FlowBody::Tour(t) => {
-                    let steps = t.steps.as_ref().map(|s| s.v.clone()).unwrap_or_default();
-                    self.collect_ids(&steps, |x| x.id.as_ref(), "steps of this tour")
+                    let steps: &[w::Step] = t.steps.as_ref().map(|s| s.v.as_slice()).unwrap_or(&[]);
+                    self.collect_ids(steps, |x| x.id.as_ref(), "steps of this tour")
                 }
                 _ => Vec::new(),
             };
@@ -193,7 +193,7 @@ impl<'c> Builder<'c> {
             let label = mi.label.as_ref().map(|t| self.text(t));
             ms_model.push(m::Milestone { id: self.ids.milestones.get(i).cloned().unwrap_or_default(), label, when: when.unwrap_or(m::MilestoneWhen::Milestones(vec![])) });
         }
-        self.milestone_cycles(&ms_model, &milestones);
+        self.milestone_cycles(&ms_model, milestones);
 
         // Stages.
         let mut st_model = Vec::new();
@@ -212,11 +212,11 @@ impl<'c> Builder<'c> {
 
         // Audiences, then their cycles.
         let mut aud_model = Vec::new();
-        for (k, c) in &audiences {
+        for (k, c) in audiences {
             let compiled = self.cond(c).unwrap_or(Cond::All(vec![]));
             aud_model.push((k.v.clone(), compiled));
         }
-        self.audience_cycles(&aud_model, &audiences);
+        self.audience_cycles(&aud_model, audiences);
 
         // Flows.
         let mut fl_model = Vec::new();
@@ -226,16 +226,17 @@ impl<'c> Builder<'c> {
             }
         }
 
-        let theme = s.theme.clone().unwrap_or_default();
+        let no_theme = w::Theme::default();
+        let theme = s.theme.as_ref().unwrap_or(&no_theme);
         let model = Model {
             product: s.product.as_ref().map(|p| p.v.clone()).unwrap_or_default(),
             revision: s.revision.clone().unwrap_or_default(),
             default_locale: self.default_locale.clone(),
             supported: self.supported.clone(),
             theme: m::Theme {
-                accent: theme.accent.map(|c| c.0).unwrap_or_else(|| "#2563eb".into()),
+                accent: theme.accent.as_ref().map(|c| c.0.clone()).unwrap_or_else(|| "#2563eb".into()),
                 radius: theme.radius.unwrap_or(8),
-                font: theme.font,
+                font: theme.font.clone(),
                 mode: theme.mode.unwrap_or(w::ThemeMode::Auto),
             },
             milestones: ms_model,
@@ -247,7 +248,7 @@ impl<'c> Builder<'c> {
         if self.cx.has_errors() {
             return None;
         }
-        self.never_shows(&model, &flows);
+        self.never_shows(&model, flows);
         Some(model)
     }
 
@@ -464,20 +465,21 @@ impl<'c> Builder<'c> {
         };
         let body = match &f.body {
             FlowBody::Tour(t) => {
-                let steps = t.steps.as_ref().map(|s| s.v.clone()).unwrap_or_default();
+                let steps: &[w::Step] = t.steps.as_ref().map(|s| s.v.as_slice()).unwrap_or(&[]);
                 if let Some(sp) = t.steps.as_ref().filter(|s| s.v.is_empty()) {
                     self.error_at(sp.at, &sp.ptr, "empty-list", "the tour has no steps".into(), Some("add at least one step".into()));
                 }
                 let mut out = Vec::new();
-                for s in &steps {
-                    let adv = s.advance.clone().unwrap_or_default();
+                for s in steps {
+                    let no_rule = w::Advance::default();
+                    let adv = s.advance.as_ref().unwrap_or(&no_rule);
                     out.push(m::Step {
                         id: s.id.as_ref().map(|i| i.v.clone()).unwrap_or_default(),
                         target: s.target.as_ref().map(|t| t.0.iter().map(|s| s.0.v.clone()).collect()).unwrap_or_default(),
                         placement: s.placement.unwrap_or(w::Placement::Bottom),
                         title: self.opt_text(&s.title),
                         body: self.opt_text(&s.body),
-                        advance: m::Advance { event: adv.event, click: adv.click.unwrap_or(false), page: adv.page.map(|g| g.0.v) },
+                        advance: m::Advance { event: adv.event.clone(), click: adv.click.unwrap_or(false), page: adv.page.as_ref().map(|g| g.0.v.clone()) },
                         if_missing: s.if_missing.unwrap_or(w::IfMissing::Wait),
                         wait_ms: s.wait_ms.unwrap_or(5000),
                         page: s.page.as_ref().map(|g| g.0.v.clone()),
@@ -502,13 +504,13 @@ impl<'c> Builder<'c> {
                 dismissible: a.dismissible.unwrap_or(true),
             }),
             FlowBody::Checklist(cl) => {
-                let items = cl.items.as_ref().map(|s| s.v.clone()).unwrap_or_default();
+                let items: &[w::ChecklistItem] = cl.items.as_ref().map(|s| s.v.as_slice()).unwrap_or(&[]);
                 if let Some(sp) = cl.items.as_ref().filter(|s| s.v.is_empty()) {
                     self.error_at(sp.at, &sp.ptr, "empty-list", "the checklist has no items".into(), Some("add at least one item".into()));
                 }
-                let _ = self.collect_ids(&items, |x| x.id.as_ref(), "items of this checklist");
+                let _ = self.collect_ids(items, |x| x.id.as_ref(), "items of this checklist");
                 let mut out = Vec::new();
-                for it in &items {
+                for it in items {
                     let label = self.opt_text(&it.label).unwrap_or_default();
                     let description = self.opt_text(&it.description);
                     let done = it.done.as_ref().and_then(|d| self.cond(d)).unwrap_or(Cond::Any(vec![]));

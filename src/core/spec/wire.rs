@@ -526,7 +526,10 @@ macro_rules! wire_enum {
                 match Self::parse(s) {
                     Some(v) => Some(v),
                     None => {
+                        // People say left and right where the spec says start and end.
+                        let logical = s.replace("left", "start").replace("right", "end");
                         let hint = match $crate::core::diagnostic::did_you_mean(s, Self::WORDS.iter().copied()) {
+                            _ if logical != *s && Self::parse(&logical).is_some() => format!("did you mean `{}`? start and end follow the reading direction", logical),
                             Some(w) => format!("did you mean `{}`?", w),
                             None => format!("use one of: {}", Self::WORDS.join(", ")),
                         };
