@@ -1,5 +1,6 @@
-//! The JSON Schema (`schema/spec.v1.json`) and the field reference (`docs/spec-reference.md`)
-//! are generated from the Rust wire types. These tests fail when either file is stale;
+//! The JSON Schema (`schema/spec.v1.json`) and the field reference (the part of `docs/spec.md`
+//! between the `reference` markers) are generated from the Rust wire types. These tests fail
+//! when either is stale;
 //! `SHIRUBE_BLESS=1 cargo test --test schema` regenerates both.
 
 use shirube::core::json::Json;
@@ -25,9 +26,18 @@ fn schema_file_is_fresh() {
     check_file("schema/spec.v1.json", &(schema_document().write(true) + "\n"));
 }
 
+const START: &str = "<!-- reference:start (generated from src/core/spec/types.rs; do not edit) -->\n";
+const END: &str = "<!-- reference:end -->";
+
 #[test]
 fn reference_doc_is_fresh() {
-    check_file("docs/spec-reference.md", &reference(&schema_document()));
+    let path = root().join("docs/spec.md");
+    let doc = std::fs::read_to_string(&path).unwrap_or_default();
+    let (Some(a), Some(b)) = (doc.find(START), doc.find(END)) else {
+        panic!("docs/spec.md must contain the reference markers");
+    };
+    let want = format!("{}{}{}{}", &doc[..a], START, reference(&schema_document()), &doc[b..]);
+    check_file("docs/spec.md", &want);
 }
 
 #[test]
@@ -133,19 +143,12 @@ fn table(out: &mut String, schema: &Json) {
 }
 
 fn reference(doc: &Json) -> String {
-    let mut out = String::from(
-        "# Spec v1 field reference\n\n\
-         Generated from the Rust wire types (`src/core/spec/types.rs`) by `SHIRUBE_BLESS=1 cargo test --test schema`;\n\
-         do not edit by hand. The guide with worked examples is [spec.md](spec.md); the same descriptions appear as\n\
-         completion help in editors through `schema/spec.v1.json`.\n\n## The spec\n\n",
-    );
-    out.push_str(s(doc, "description"));
-    out.push_str("\n\n");
+    let mut out = String::from("### The spec (top level)\n\n");
     table(&mut out, doc);
     let defs = doc.get("definitions").and_then(|d| d.as_obj()).unwrap_or(&[]);
     for (name, n) in defs {
         let v = &n.v;
-        out.push_str(&format!("## {}\n\n", name.s));
+        out.push_str(&format!("### {}\n\n", name.s));
         let d = s(v, "description");
         if !d.is_empty() {
             out.push_str(d);
@@ -157,7 +160,7 @@ fn reference(doc: &Json) -> String {
             for var in variants {
                 let title = s(&var.v, "title");
                 if var.v.get("properties").is_some() {
-                    out.push_str(&format!("### {} — {}\n\n{}\n\n", name.s, title, s(&var.v, "description")));
+                    out.push_str(&format!("#### {} — {}\n\n{}\n\n", name.s, title, s(&var.v, "description")));
                     table(&mut out, &var.v);
                 } else {
                     out.push_str(&format!("- {}\n\n", type_of(&var.v)));

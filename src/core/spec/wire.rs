@@ -102,9 +102,14 @@ impl<'a> Obj<'a> {
     pub fn open(n: &'a Node, cx: &mut Cx, what: &str) -> Option<Obj<'a>> {
         match &n.v {
             Json::Obj(entries) => {
-                // Duplicate keys are reported once here; the first occurrence wins.
-                for (i, (k, _)) in entries.iter().enumerate() {
-                    if entries.iter().take(i).any(|(k2, _)| k2.s == k.s) {
+                // Duplicate keys are reported here; the first occurrence wins. Sorting keeps
+                // this O(n log n) for hostile documents with thousands of keys.
+                let mut order: Vec<usize> = (0..entries.len()).collect();
+                order.sort_by(|a, b| entries.get(*a).map(|e| &e.0.s).cmp(&entries.get(*b).map(|e| &e.0.s)).then(a.cmp(b)));
+                let mut dups: Vec<usize> = order.windows(2).filter(|w| entries.get(w[0]).map(|e| &e.0.s) == entries.get(w[1]).map(|e| &e.0.s)).map(|w| w[1]).collect();
+                dups.sort_unstable();
+                for (k, _) in dups.iter().filter_map(|i| entries.get(*i)) {
+                    {
                         cx.push(&k.s);
                         cx.error(k.at, "duplicate-key", format!("the key `{}` appears twice in this object", k.s), Some("remove one of them; only the first is used".into()));
                         cx.pop();
