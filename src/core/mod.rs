@@ -2,12 +2,17 @@
 //! js-sys, no wasm-bindgen, no clock and no randomness (time and random bits are passed in),
 //! so all of it runs and is tested natively with `cargo test`. A tidy test enforces this.
 
+pub mod condition;
 pub mod diagnostic;
 pub mod duration;
+pub mod engine;
+pub mod event;
 pub mod glob;
+pub mod i18n;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod progress;
 pub mod selector;
 pub mod spec;
 pub mod time;
