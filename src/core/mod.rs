@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod position;
 pub mod progress;
 pub mod selector;
 pub mod spec;

@@ -1,0 +1,352 @@
+//! Where a tooltip goes, computed over plain rectangles in viewport coordinates (the DOM layer
+//! measures, this decides): the 12 placements with an offset, `flip` to the side with room,
+//! `shift` to stay inside the viewport, the arrow's position so it keeps pointing at the target,
+//! hiding when the target is scrolled or clipped away, and start/end that follow the reading
+//! direction. Also the overlay's cut-out path. Coordinates are rounded to whole CSS pixels.
+
+use crate::core::spec::types::Placement;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn new(x: f64, y: f64, w: f64, h: f64) -> Rect {
+        Rect { x, y, w, h }
+    }
+    pub fn right(&self) -> f64 {
+        self.x + self.w
+    }
+    pub fn bottom(&self) -> f64 {
+        self.y + self.h
+    }
+    /// The overlap of two rectangles; `None` when they do not overlap (touching is not overlap).
+    pub fn intersect(&self, o: &Rect) -> Option<Rect> {
+        let x = self.x.max(o.x);
+        let y = self.y.max(o.y);
+        let r = self.right().min(o.right());
+        let b = self.bottom().min(o.bottom());
+        (r > x && b > y).then(|| Rect::new(x, y, r - x, b - y))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Top,
+    Bottom,
+    Left,
+    Right,
+}
+
+impl Side {
+    fn opposite(self) -> Side {
+        match self {
+            Side::Top => Side::Bottom,
+            Side::Bottom => Side::Top,
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+    fn vertical(self) -> bool {
+        matches!(self, Side::Top | Side::Bottom)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Top => "top",
+            Side::Bottom => "bottom",
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Center,
+    /// Physical: the left edge for top/bottom, the top edge for left/right.
+    Begin,
+    End,
+}
+
+/// Splits a placement into a side and a physical alignment. `start`/`end` follow the reading
+/// direction on the horizontal axis, so they swap on right-to-left pages.
+pub fn resolve(p: Placement, rtl: bool) -> (Side, Align) {
+    use Placement::*;
+    let (side, logical) = match p {
+        Top => (Side::Top, 0),
+        TopStart => (Side::Top, 1),
+        TopEnd => (Side::Top, 2),
+        Bottom => (Side::Bottom, 0),
+        BottomStart => (Side::Bottom, 1),
+        BottomEnd => (Side::Bottom, 2),
+        Left => (Side::Left, 0),
+        LeftStart => (Side::Left, 1),
+        LeftEnd => (Side::Left, 2),
+        Right => (Side::Right, 0),
+        RightStart => (Side::Right, 1),
+        RightEnd => (Side::Right, 2),
+    };
+    let swap = rtl && side.vertical();
+    let align = match (logical, swap) {
+        (0, _) => Align::Center,
+        (1, false) | (2, true) => Align::Begin,
+        _ => Align::End,
+    };
+    (side, align)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Request {
+    /// The target's rectangle.
+    pub reference: Rect,
+    /// The part of the viewport where the target can be seen (the viewport intersected with
+    /// every clipping ancestor); the target is hidden when it lies outside.
+    pub clip: Rect,
+    /// The viewport, where the tooltip must stay.
+    pub viewport: Rect,
+    /// Tooltip width and height.
+    pub size: (f64, f64),
+    pub placement: Placement,
+    pub offset: f64,
+    /// Minimum distance from the viewport's edges.
+    pub margin: f64,
+    /// Half the arrow's base plus the tooltip's corner radius: how close to a corner the
+    /// arrow may go.
+    pub arrow_inset: f64,
+    pub rtl: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Position {
+    pub x: f64,
+    pub y: f64,
+    /// The side actually used, after flipping.
+    pub side: Side,
+    /// The arrow's distance from the tooltip's left (top/bottom sides) or top (left/right
+    /// sides) edge, pointing at the target's visible centre.
+    pub arrow: f64,
+    /// The target is scrolled or clipped out of sight: hide the tooltip.
+    pub hidden: bool,
+}
+
+fn place(side: Side, align: Align, r: &Rect, w: f64, h: f64, off: f64) -> (f64, f64) {
+    let cross = |start: f64, len: f64, size: f64| match align {
+        Align::Center => start + len / 2.0 - size / 2.0,
+        Align::Begin => start,
+        Align::End => start + len - size,
+    };
+    match side {
+        Side::Bottom => (cross(r.x, r.w, w), r.bottom() + off),
+        Side::Top => (cross(r.x, r.w, w), r.y - off - h),
+        Side::Right => (r.right() + off, cross(r.y, r.h, h)),
+        Side::Left => (r.x - off - w, cross(r.y, r.h, h)),
+    }
+}
+
+/// Room on `side` of the reference inside the viewport, minus the offset and margin.
+fn room(side: Side, r: &Rect, vp: &Rect, off: f64, margin: f64) -> f64 {
+    let space = match side {
+        Side::Bottom => vp.bottom() - r.bottom(),
+        Side::Top => r.y - vp.y,
+        Side::Right => vp.right() - r.right(),
+        Side::Left => r.x - vp.x,
+    };
+    space - off - margin
+}
+
+fn clamp(v: f64, lo: f64, hi: f64) -> f64 {
+    if hi < lo {
+        lo
+    } else {
+        v.max(lo).min(hi)
+    }
+}
+
+/// Computes the tooltip's position.
+pub fn compute(q: &Request) -> Position {
+    let (w, h) = q.size;
+    let visible = q.reference.intersect(&q.clip);
+    let hidden = visible.is_none();
+    let r = visible.unwrap_or(q.reference);
+    let (side, align) = resolve(q.placement, q.rtl);
+    let need = |s: Side| if s.vertical() { h } else { w };
+    // Flip: the preferred side, then its opposite, then the perpendicular sides; the first with
+    // room wins, else the one with the most room.
+    let perpendicular = if side.vertical() { [Side::Right, Side::Left] } else { [Side::Bottom, Side::Top] };
+    let order = [side, side.opposite(), perpendicular[0], perpendicular[1]];
+    let chosen = order.iter().copied().find(|s| room(*s, &r, &q.viewport, q.offset, q.margin) >= need(*s)).unwrap_or_else(|| {
+        order.iter().copied().fold(side, |best, s| if room(s, &r, &q.viewport, q.offset, q.margin) > room(best, &r, &q.viewport, q.offset, q.margin) { s } else { best })
+    });
+    // A perpendicular fallback is centred; the original and opposite keep the alignment.
+    let align = if chosen.vertical() == side.vertical() { align } else { Align::Center };
+    let (mut x, mut y) = place(chosen, align, &r, w, h, q.offset);
+    // Shift: stay inside the viewport, keeping the margin.
+    let vp = &q.viewport;
+    x = clamp(x, vp.x + q.margin, vp.right() - q.margin - w);
+    y = clamp(y, vp.y + q.margin, vp.bottom() - q.margin - h);
+    x = x.round();
+    y = y.round();
+    let arrow = if chosen.vertical() {
+        clamp(r.x + r.w / 2.0 - x, q.arrow_inset, w - q.arrow_inset)
+    } else {
+        clamp(r.y + r.h / 2.0 - y, q.arrow_inset, h - q.arrow_inset)
+    };
+    Position { x, y, side: chosen, arrow: arrow.round(), hidden }
+}
+
+/// The tooltip for a step without a target (or shown centred): the middle of the viewport.
+pub fn center(viewport: &Rect, size: (f64, f64)) -> (f64, f64) {
+    ((viewport.x + (viewport.w - size.0) / 2.0).max(viewport.x).round(), (viewport.y + (viewport.h - size.1) / 2.0).max(viewport.y).round())
+}
+
+/// The overlay: the whole viewport with a rounded hole around the target (SVG path, even-odd
+/// fill). Integer coordinates keep float formatting out of the wasm.
+pub fn cutout_path(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -> String {
+    let i = |v: f64| v.round() as i64;
+    let mut d = format!("M0 0H{}V{}H0Z", i(viewport.w), i(viewport.h));
+    if let Some(t) = hole {
+        let (x, y) = (t.x - padding, t.y - padding);
+        let (w, h) = (t.w + 2.0 * padding, t.h + 2.0 * padding);
+        let r = radius.min(w / 2.0).min(h / 2.0).max(0.0);
+        let (x, y, w, h, r) = (i(x), i(y), i(w), i(h), i(r));
+        d.push_str(&format!(
+            "M{} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}Z",
+            x + r,
+            y,
+            x + w - r,
+            x + w,
+            y + r,
+            y + h - r,
+            x + w - r,
+            y + h,
+            x + r,
+            x,
+            y + h - r,
+            y + r,
+            x + r,
+            y,
+            r = r
+        ));
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Placement::*;
+
+    const VP: Rect = Rect { x: 0.0, y: 0.0, w: 1000.0, h: 800.0 };
+
+    fn req(reference: Rect, size: (f64, f64), placement: Placement) -> Request {
+        Request { reference, clip: VP, viewport: VP, size, placement, offset: 10.0, margin: 8.0, arrow_inset: 14.0, rtl: false }
+    }
+
+    #[test]
+    fn twelve_placements_table() {
+        // Target 100×40 at (450, 380); tooltip 200×80.
+        let t = Rect::new(450.0, 380.0, 100.0, 40.0);
+        let cases: Vec<(Placement, f64, f64, Side, f64)> = vec![
+            (Bottom, 400.0, 430.0, Side::Bottom, 100.0),
+            (BottomStart, 450.0, 430.0, Side::Bottom, 50.0),
+            (BottomEnd, 350.0, 430.0, Side::Bottom, 150.0),
+            (Top, 400.0, 290.0, Side::Top, 100.0),
+            (TopStart, 450.0, 290.0, Side::Top, 50.0),
+            (TopEnd, 350.0, 290.0, Side::Top, 150.0),
+            (Right, 560.0, 360.0, Side::Right, 40.0),
+            (RightStart, 560.0, 380.0, Side::Right, 20.0),
+            (RightEnd, 560.0, 340.0, Side::Right, 60.0),
+            (Left, 240.0, 360.0, Side::Left, 40.0),
+            (LeftStart, 240.0, 380.0, Side::Left, 20.0),
+            (LeftEnd, 240.0, 340.0, Side::Left, 60.0),
+        ];
+        for (p, x, y, side, arrow) in cases {
+            let got = compute(&req(t, (200.0, 80.0), p));
+            assert_eq!((got.x, got.y, got.side, got.arrow, got.hidden), (x, y, side, arrow, false), "{:?}", p);
+        }
+    }
+
+    #[test]
+    fn start_and_end_follow_the_reading_direction() {
+        let t = Rect::new(450.0, 380.0, 100.0, 40.0);
+        let mut q = req(t, (200.0, 80.0), BottomStart);
+        q.rtl = true;
+        assert_eq!(compute(&q).x, 350.0, "bottom-start aligns right edges on RTL pages");
+        q.placement = TopEnd;
+        assert_eq!(compute(&q).x, 450.0);
+        q.placement = RightStart;
+        assert_eq!((compute(&q).x, compute(&q).y), (560.0, 380.0), "left/right sides are physical");
+    }
+
+    #[test]
+    fn flips_when_there_is_no_room() {
+        // Near the bottom: bottom flips to top.
+        let t = Rect::new(450.0, 740.0, 100.0, 40.0);
+        let got = compute(&req(t, (200.0, 80.0), Bottom));
+        assert_eq!((got.side, got.y), (Side::Top, 650.0));
+        // At the right edge: right flips to left.
+        let t = Rect::new(900.0, 300.0, 90.0, 40.0);
+        let got = compute(&req(t, (200.0, 80.0), Right));
+        assert_eq!((got.side, got.x), (Side::Left, 690.0));
+        // A full-height target with no room above or below: a side with room.
+        let t = Rect::new(0.0, 0.0, 500.0, 800.0);
+        let got = compute(&req(t, (200.0, 80.0), Bottom));
+        assert_eq!(got.side, Side::Right);
+        assert_eq!(got.x, 510.0);
+    }
+
+    #[test]
+    fn shifts_inside_the_viewport_and_keeps_the_arrow_on_target() {
+        // Target at the left edge: a centred tooltip would start at -70; it shifts to the margin,
+        // and the arrow moves to stay over the target's centre.
+        let t = Rect::new(10.0, 100.0, 60.0, 30.0);
+        let got = compute(&req(t, (200.0, 80.0), Bottom));
+        assert_eq!((got.x, got.y), (8.0, 140.0));
+        assert_eq!(got.arrow, 32.0, "40 (target centre) − 8");
+        // The arrow never goes into the tooltip's rounded corner.
+        let t = Rect::new(0.0, 100.0, 4.0, 30.0);
+        assert_eq!(compute(&req(t, (200.0, 80.0), Bottom)).arrow, 14.0);
+    }
+
+    #[test]
+    fn hidden_when_scrolled_or_clipped_away_and_anchored_to_the_visible_part() {
+        let t = Rect::new(100.0, 100.0, 100.0, 100.0);
+        let mut q = req(t, (200.0, 80.0), Bottom);
+        q.clip = Rect::new(0.0, 300.0, 1000.0, 300.0);
+        assert!(compute(&q).hidden);
+        // Half clipped by a scroll container: points at the visible half.
+        q.clip = Rect::new(0.0, 0.0, 150.0, 800.0);
+        let got = compute(&q);
+        assert!(!got.hidden);
+        assert_eq!((got.x, got.arrow), (25.0, 100.0), "visible part 100–150: centre 125, tooltip at 25");
+    }
+
+    #[test]
+    fn centred_steps_and_tiny_viewports() {
+        assert_eq!(center(&VP, (300.0, 200.0)), (350.0, 300.0));
+        // A 375×667 phone with a tooltip wider than the room: it hugs the margin.
+        let phone = Rect::new(0.0, 0.0, 375.0, 667.0);
+        let mut q = req(Rect::new(300.0, 50.0, 60.0, 30.0), (340.0, 120.0), Right);
+        q.viewport = phone;
+        q.clip = phone;
+        let got = compute(&q);
+        assert_eq!(got.side, Side::Bottom);
+        assert_eq!((got.x, got.y), (27.0, 90.0));
+        assert!(got.x >= 8.0 && got.x + 340.0 <= 375.0 - 8.0 + 0.5);
+    }
+
+    #[test]
+    fn cutout() {
+        let vp = Rect::new(0.0, 0.0, 800.0, 600.0);
+        assert_eq!(cutout_path(&vp, None, 6.0, 8.0), "M0 0H800V600H0Z");
+        let d = cutout_path(&vp, Some(&Rect::new(100.0, 50.0, 200.0, 40.0)), 6.0, 8.0);
+        assert_eq!(d, "M0 0H800V600H0ZM102 44H298A8 8 0 0 1 306 52V88A8 8 0 0 1 298 96H102A8 8 0 0 1 94 88V52A8 8 0 0 1 102 44Z");
+        // The radius never exceeds half the hole.
+        let d = cutout_path(&vp, Some(&Rect::new(10.0, 10.0, 4.0, 4.0)), 0.0, 20.0);
+        assert!(d.contains("A2 2"), "{}", d);
+    }
+}
