@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The collector's benchmark (BENCHMARKS.md, "Collector"): sustained ingest over loopback with
+# batches of 10 and 50 events, on SQLite and on PostgreSQL, next to the raw batched-insert
+# ceiling measured in the same run on the same database. Each figure is the median of RUNS
+# runs. Bounded: every HTTP run lasts SECONDS seconds with CONNECTIONS closed-loop connections.
+#
+# Usage: collector/bench/run.sh            (from the repository root; about 6 minutes)
+#   RUNS=3 SECONDS_PER_RUN=10 CONNECTIONS=32 BACKENDS="sqlite postgres"
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export PATH="$HOME/.cargo/bin:$PATH"
+RUNS=${RUNS:-3}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+BACKENDS=${BACKENDS:-"sqlite postgres"}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/collector-bench}
+
+# The workspace's release profile (opt-level "s", fat LTO, panic=abort) is what
+# `cargo build --release -p shirube-collector` ships; the benchmark measures that binary.
+cargo build --release -p shirube-collector --bin shirube-collector --example loadgen >&2
+bin=$CARGO_TARGET_DIR/release/shirube-collector
+loadgen=$CARGO_TARGET_DIR/release/examples/loadgen
+
+work=$(mktemp -d /tmp/shirube-bench.XXXXXX)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if declare -F pg_stop >/dev/null; then pg_stop; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [[ " $BACKENDS " == *" postgres "* ]]; then
+  source scripts/pg.sh
+  pg_start >&2
+fi
+
+cat > "$work/bench.toml" <<TOML
+[limits]
+rate_per_second = 1000000000
+burst = 1000000000
+max_in_flight = 4096
+
+[[projects]]
+name = "bench"
+write_key = "sb_pub_bench"
+admin_token = "sb_admin_bench"
+origins = ["*"]
+TOML
+
+median() { python3 -c 'import sys,json,statistics as s; k=sys.argv[1]; v=[json.loads(l)[k] for l in sys.stdin if l.strip()]; print(round(s.median(v),2))' "$1"; }
+
+database_for() {
+  case "$1" in
+    sqlite) echo "sqlite:$work/$2.db" ;;
+    postgres)
+      "${PG_AS[@]}" "$pg_bin/psql" -q -h "$PG_DIR" -p "$PG_PORT" -U shirube -d postgres -c "CREATE DATABASE $2" >/dev/null
+      echo "${PG_URL%/*}/$2" ;;
+  esac
+}
+
+results=()
+for backend in $BACKENDS; do
+  # Ceiling: raw batched inserts, 500 events per transaction, same table and indexes.
+  : > "$work/raw.jsonl"
+  for i in $(seq "$RUNS"); do
+    db=$(database_for "$backend" "raw_$i")
+    "$loadgen" raw --database "$db" --batch 500 --events 200000 | tee -a "$work/raw.jsonl" >&2
+  done
+  raw=$(median events_per_s < "$work/raw.jsonl")
+  results+=("$backend raw 500 $raw - -")
+
+  db=$(database_for "$backend" "http")
+  "$bin" serve --config "$work/bench.toml" --database "$db" --listen 127.0.0.1:0 --log-level warn > "$work/banner" &
+  server_pid=$!
+  for _ in $(seq 100); do grep -q http:// "$work/banner" 2>/dev/null && break; sleep 0.1; done
+  addr=$(sed -n 's|.*http://\([0-9.:]*\).*|\1|p' "$work/banner" | head -n 1)
+  for size in 10 50; do
+    : > "$work/http.jsonl"
+    for i in $(seq "$RUNS"); do
+      "$loadgen" http --addr "$addr" --key sb_pub_bench --batch "$size" --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN" | tee -a "$work/http.jsonl" >&2
+    done
+    eps=$(median events_per_s < "$work/http.jsonl")
+    p50=$(median p50_ms < "$work/http.jsonl")
+    p99=$(median p99_ms < "$work/http.jsonl")
+    fails=$(python3 -c 'import sys,json; print(sum(json.loads(l)["requests_failed"] for l in sys.stdin if l.strip()))' < "$work/http.jsonl")
+    [ "$fails" = 0 ] || echo "bench: $fails requests failed in $backend batch $size" >&2
+    results+=("$backend http $size $eps $p50 $p99")
+  done
+  kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+done
+
+printf '\n| backend | mode | events per request / transaction | events/s (median of %s) | p50 ms | p99 ms | share of raw ceiling |\n|---|---|---|---|---|---|---|\n' "$RUNS"
+for r in "${results[@]}"; do
+  read -r backend mode size eps p50 p99 <<<"$r"
+  if [ "$mode" = raw ]; then ceiling=$eps; share="1.00"; else share=$(python3 -c "print(f'{$eps/$ceiling:.2f}')"); fi
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$mode" "$size" "$eps" "$p50" "$p99" "$share"
+done

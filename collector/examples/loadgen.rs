@@ -1,0 +1,207 @@
+//! The benchmark load generator behind BENCHMARKS.md ("Collector"). Two modes:
+//!
+//! `raw`  — the ceiling for this design: batched inserts straight into the same database, same
+//!          table, same indexes, same durability settings, no HTTP and no JSON.
+//!          loadgen raw --database URL --batch 500 --events 200000
+//! `http` — sustained ingest through a running collector: C keep-alive connections, each with
+//!          one request in flight at a time (a closed loop, so the load is bounded), batches of
+//!          N unique events, for D seconds. Reports events/s and request latency p50 / p99.
+//!          loadgen http --addr 127.0.0.1:8787 --key sb_pub_demo --batch 10 --connections 32 --seconds 10
+//!
+//! Every run prints one JSON line, so scripts can take medians.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use shirube_collector::metrics::Metrics;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn num(args: &[String], name: &str, default: u64) -> u64 {
+    arg(args, name).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn uuid(run: u32, n: u64) -> String {
+    format!("{run:08x}-0000-7000-8000-{n:012x}")
+}
+
+fn event(id: &str, ts: i64) -> String {
+    format!(
+        r#"{{"event_id":"{id}","name":"step_viewed","timestamp":{ts},"user_id":"u_{}","anonymous_id":"a_1","session_id":"s_1","seq":17,"spec_revision":"2026-11-22.3","flow_id":"welcome","step_id":"create","properties":{{"index":0,"total":2}},"context":{{"traits":{{"plan":"free","tier":"tech"}},"locale":"ja","path":"/app/dashboard","stage":"onboarding"}}}}"#,
+        id.len() % 7
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let out = match args.first().map(String::as_str) {
+        Some("raw") => rt.block_on(raw(&args)),
+        Some("http") => rt.block_on(http(&args)),
+        _ => Err("usage: loadgen raw --database URL [--batch N] [--events N] | loadgen http --addr A --key K [--batch N] [--connections C] [--seconds S]".into()),
+    };
+    match out {
+        Ok(line) => println!("{line}"),
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run_id() -> u32 {
+    (shirube_collector::now_ms() as u32) ^ (std::process::id() << 16)
+}
+
+async fn raw(args: &[String]) -> Result<String, String> {
+    let url = arg(args, "--database").ok_or("--database is required")?;
+    let batch = num(args, "--batch", 500).max(1) as usize;
+    let total = num(args, "--events", 200_000) as usize;
+    // Create the schema exactly as the collector does, then step aside.
+    let store = shirube_collector::store::open(&url, Arc::new(Metrics::default())).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    let run = run_id();
+    let now = shirube_collector::now_ms();
+    let t0 = Instant::now();
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || raw_sqlite(&path, run, now, batch, total)).await.map_err(|e| e.to_string())??;
+    } else {
+        raw_pg(&url, run, now, batch, total).await?;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    Ok(format!(r#"{{"mode":"raw","batch":{batch},"events":{total},"seconds":{secs:.3},"events_per_s":{:.0}}}"#, total as f64 / secs))
+}
+
+const COLS: &str = "project_id, event_id, name, timestamp, user_id, anonymous_id, session_id, seq, spec_revision, flow_id, step_id, event, properties, context, sent_at, received_at, corrected_at, time_flag, sdk_version";
+const PROPS: &str = r#"{"index":0,"total":2}"#;
+const CTX: &str = r#"{"locale":"ja","path":"/app/dashboard","stage":"onboarding","traits":{"plan":"free","tier":"tech"}}"#;
+
+fn raw_sqlite(path: &str, run: u32, now: i64, batch: usize, total: usize) -> Result<(), String> {
+    let mut c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;").map_err(|e| e.to_string())?;
+    let mut n = 0;
+    while n < total {
+        let tx = c.transaction().map_err(|e| e.to_string())?;
+        {
+            let mut st = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO events ({COLS}) VALUES (1,?1,'step_viewed',?2,?3,'a_1','s_1',17,'2026-11-22.3','welcome','create',NULL,?4,?5,?2,?2,?2,NULL,'0.1.0') ON CONFLICT (project_id, event_id) DO NOTHING"
+                ))
+                .map_err(|e| e.to_string())?;
+            for i in n..(n + batch).min(total) {
+                st.execute(rusqlite::params![uuid(run, i as u64), now, format!("u_{}", i % 7), PROPS, CTX]).map_err(|e| e.to_string())?;
+            }
+        }
+        tx.commit().map_err(|e| e.to_string())?;
+        n += batch;
+    }
+    Ok(())
+}
+
+async fn raw_pg(url: &str, run: u32, now: i64, batch: usize, total: usize) -> Result<(), String> {
+    let (mut c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let sql = format!(
+        "INSERT INTO events ({COLS}) SELECT 1, e, 'step_viewed', $2, u, 'a_1', 's_1', 17, '2026-11-22.3', 'welcome', 'create', NULL, $3, $4, $2, $2, $2, NULL, '0.1.0'
+         FROM unnest($1::TEXT[], $5::TEXT[]) AS t(e, u) ON CONFLICT (project_id, event_id) DO NOTHING"
+    );
+    let mut n = 0;
+    while n < total {
+        let end = (n + batch).min(total);
+        let ids: Vec<String> = (n..end).map(|i| uuid(run, i as u64)).collect();
+        let users: Vec<String> = (n..end).map(|i| format!("u_{}", i % 7)).collect();
+        let tx = c.transaction().await.map_err(|e| e.to_string())?;
+        tx.execute(&sql, &[&ids, &now, &PROPS, &CTX, &users]).await.map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        n = end;
+    }
+    Ok(())
+}
+
+async fn http(args: &[String]) -> Result<String, String> {
+    let addr: SocketAddr = arg(args, "--addr").ok_or("--addr is required")?.parse().map_err(|e| format!("--addr: {e}"))?;
+    let key = arg(args, "--key").unwrap_or_else(|| "sb_pub_demo".into());
+    let batch = num(args, "--batch", 10) as usize;
+    let conns = num(args, "--connections", 32) as usize;
+    let seconds = num(args, "--seconds", 10).clamp(1, 120);
+    let run = run_id();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..conns {
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let (mut ok, mut failed) = (0u64, 0u64);
+            let s = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+            s.set_nodelay(true).map_err(|e| e.to_string())?;
+            let mut r = BufReader::new(s);
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let ts = shirube_collector::now_ms();
+                let events: Vec<String> =
+                    (0..batch).map(|i| event(&uuid(run, (c as u64) << 32 | (n * batch as u64 + i as u64)), ts - 5)).collect();
+                n += 1;
+                let body = format!(
+                    r#"{{"write_key":"{key}","sent_at":{ts},"attempt":0,"sdk":{{"name":"shirube","version":"0.1.0"}},"events":[{}]}}"#,
+                    events.join(",")
+                );
+                let head = format!("POST /v1/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len());
+                let t0 = Instant::now();
+                r.get_mut().write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
+                r.get_mut().write_all(body.as_bytes()).await.map_err(|e| e.to_string())?;
+                let mut line = String::new();
+                r.read_line(&mut line).await.map_err(|e| e.to_string())?;
+                let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+                let mut len = 0usize;
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
+                        return Err("connection closed".to_string());
+                    }
+                    let l = line.trim_end();
+                    if l.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = l.split_once(':') {
+                        if k.eq_ignore_ascii_case("content-length") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                }
+                let mut buf = vec![0; len];
+                r.read_exact(&mut buf).await.map_err(|e| e.to_string())?;
+                lat.push(t0.elapsed());
+                if status == 200 {
+                    ok += 1;
+                } else {
+                    failed += 1;
+                }
+            }
+            Ok::<_, String>((lat, ok, failed))
+        }));
+    }
+    let t0 = Instant::now();
+    let mut lat = Vec::new();
+    let (mut ok, mut failed) = (0, 0);
+    for t in tasks {
+        let (l, o, f) = t.await.map_err(|e| e.to_string())??;
+        lat.extend(l);
+        ok += o;
+        failed += f;
+    }
+    let secs = t0.elapsed().as_secs_f64().max(seconds as f64);
+    lat.sort_unstable();
+    let pct = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p).round() as usize).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    Ok(format!(
+        r#"{{"mode":"http","batch":{batch},"connections":{conns},"seconds":{secs:.2},"requests_ok":{ok},"requests_failed":{failed},"events_per_s":{:.0},"p50_ms":{:.2},"p99_ms":{:.2}}}"#,
+        (ok * batch as u64) as f64 / secs,
+        pct(0.5),
+        pct(0.99)
+    ))
+}
