@@ -1,10 +1,13 @@
-// The JS face of Shirube, shared by every entry (browser default, slim, Node). It turns the
-// wasm's JSON-text results into objects and never lets an exception escape into the host page
-// from background work. Entries differ only in how they obtain the wasm (see loadWasm below).
-import init, { initSync, validateSpec, sdkVersion } from '../dist/shirube.js';
+// The JS face of Shirube, shared by every entry (browser default, slim, Node). It loads the
+// wasm, resolves the spec (object, JSON text or URL), wires the host's callbacks, and turns the
+// wasm's JSON results into objects. Nothing here throws into the host page from background
+// work: a broken spec, a wasm that cannot load or a handler that throws become `error` events,
+// and `init` then resolves to an inert instance whose methods do nothing.
+import init, { initSync, validateSpec, sdkVersion, Sdk } from '../dist/shirube.js';
 
 let loaded = false;
 let loading = null;
+let instances = 0;
 
 /** Loads the wasm once; `source` is a URL, Response, ArrayBuffer/typed array or WebAssembly.Module. */
 export function loadWasm(source) {
@@ -31,7 +34,7 @@ export function isLoaded() {
 
 function wasmError(err) {
   const e = new Error(`shirube: the WebAssembly module could not be loaded (${err && err.message ? err.message : err}). ` +
-    "If the page has a Content-Security-Policy, script-src needs 'wasm-unsafe-eval'; if the .wasm is served by you, check its URL and that it is served as application/wasm.");
+    "If the page has a Content-Security-Policy, script-src needs 'wasm-unsafe-eval'; if you serve the .wasm yourself, check its URL and that it is served as application/wasm.");
   e.cause = err;
   return e;
 }
@@ -51,12 +54,95 @@ export function version() {
   return loaded ? sdkVersion() : '0.1.0';
 }
 
+const looksLikeJson = (s) => /^\s*(\/\/|\/\*|\{|\ufeff)/.test(s);
+
+/** Fetches a spec by URL, revalidating with the server (ETag) and falling back to the last good copy. */
+async function fetchSpec(url) {
+  const cacheKey = `shirube:v1:spec:${url}`;
+  let storage = null;
+  try { storage = window.localStorage; } catch { /* blocked */ }
+  try {
+    // `no-cache` makes the browser revalidate its cached copy with If-None-Match (a 304 is cheap)
+    // without adding headers that would need a CORS preflight.
+    const res = await fetch(url, { cache: 'no-cache', credentials: 'omit' });
+    if (!res.ok) throw new Error(`the spec URL answered ${res.status}`);
+    const text = await res.text();
+    try { storage && storage.setItem(cacheKey, text); } catch { /* full: fine */ }
+    return { text };
+  } catch (err) {
+    const copy = storage ? storage.getItem(cacheKey) : null;
+    if (copy) return { text: copy, warning: `could not load the spec from ${url} (${err.message}); using the last copy that loaded` };
+    throw new Error(`could not load the spec from ${url}: ${err.message}`);
+  }
+}
+
 /**
  * Builds the public `Shirube` class around a loader: `ensure()` returns a promise that resolves
  * once the wasm is ready, or undefined when it already is (Node loads synchronously).
  */
 export function makeShirube(ensure) {
-  return class Shirube {
+  class Shirube {
+    /**
+     * Starts Shirube on this page. Resolves to an instance; when something is wrong (no browser,
+     * the wasm cannot load, the spec has errors) it resolves to an inert instance and reports
+     * the problem as an `error` event (and to `options.onError`).
+     */
+    static async init(options = {}) {
+      const sb = new Shirube(options);
+      if (typeof window === 'undefined' || typeof document === 'undefined') {
+        sb._error({ code: 'no_browser', message: 'Shirube.init needs a browser; on the server, call it in a client-side effect' });
+        return sb;
+      }
+      try {
+        const pending = loaded ? null : ensure();
+        if (pending) await pending;
+      } catch (err) {
+        sb._error({ code: 'wasm_unavailable', message: err.message });
+        return sb;
+      }
+      let text;
+      try {
+        if (options.spec == null) throw new Error('init needs `spec`: an object, JSON text or a URL');
+        if (typeof options.spec === 'string' && !looksLikeJson(options.spec)) {
+          const r = await fetchSpec(new URL(options.spec, document.baseURI).href);
+          if (r.warning) sb._error({ code: 'spec_fallback', message: r.warning });
+          text = r.text;
+        } else {
+          text = specText(options.spec);
+        }
+      } catch (err) {
+        sb._error({ code: 'spec_unavailable', message: err.message });
+        return sb;
+      }
+      const debug = Boolean(options.debug) || /[?&]shirube_debug=1\b/.test(location.search);
+      const opts = {
+        user: options.user ? { id: options.user.id == null ? null : String(options.user.id), traits: options.user.traits || {} } : null,
+        locale: options.locale || null,
+        debug,
+        instance: ++instances,
+      };
+      try {
+        sb._sdk = Sdk.create(text, JSON.stringify(opts), (n, j) => sb._emit(n, j), (name) => sb._call(name), (url) => sb._navigate(url));
+      } catch (err) {
+        let detail = null;
+        try { detail = JSON.parse(String(err)); } catch { /* not JSON */ }
+        if (detail && detail.diagnostics) {
+          const errors = detail.diagnostics.filter((d) => d.severity === 'error');
+          sb._error({
+            code: 'invalid_spec',
+            message: `the spec has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing is shown. First: ${errors[0] ? `${errors[0].path || '/'} (line ${errors[0].line}): ${errors[0].message}` : ''}`,
+            diagnostics: detail.diagnostics,
+          });
+        } else {
+          sb._error({ code: 'start_failed', message: detail && detail.message ? detail.message : String(err) });
+        }
+        return sb;
+      }
+      sb.debug = debug;
+      if (debug) sb._debugReport();
+      return sb;
+    }
+
     /**
      * Checks a spec and explains every problem. Synchronous once the wasm is loaded (always in
      * Node); in a browser before the first load it returns a Promise, so `await` it.
@@ -75,5 +161,163 @@ export function makeShirube(ensure) {
     static get version() {
       return version();
     }
-  };
+
+    constructor(options = {}) {
+      this._sdk = null;
+      this._listeners = new Map();
+      this._actions = new Map();
+      this._errors = [];
+      this._onError = typeof options.onError === 'function' ? options.onError : null;
+      this._navigateHook = typeof options.navigate === 'function' ? options.navigate : null;
+      this.debug = false;
+    }
+
+    /** True when Shirube is running (not inert). */
+    get active() {
+      return this._sdk !== null;
+    }
+
+    /** Records a product event; tours, milestones and event triggers react to it. */
+    track(name, properties) {
+      if (!this._sdk || typeof name !== 'string' || !name) return;
+      let props = '{}';
+      if (properties != null) {
+        try { props = JSON.stringify(properties); } catch { props = '{}'; }
+      }
+      this._safe(() => this._sdk.track(name, props));
+    }
+
+    /** Starts a flow by id (optionally a tour at a step id); false when there is no such flow. */
+    start(flowId, stepId) {
+      return this._sdk ? Boolean(this._safe(() => this._sdk.start(String(flowId), stepId == null ? undefined : String(stepId)))) : false;
+    }
+
+    next() { this._sdk && this._safe(() => this._sdk.next()); }
+    back() { this._sdk && this._safe(() => this._sdk.back()); }
+    dismiss() { this._sdk && this._safe(() => this._sdk.dismiss()); }
+
+    /** Switches to another user (their own progress) or updates the current user's traits. */
+    identify(userId, traits) {
+      if (!this._sdk) return;
+      let t = '{}';
+      try { t = JSON.stringify(traits || {}); } catch { /* keep {} */ }
+      this._safe(() => this._sdk.identify(userId == null ? undefined : String(userId), t));
+    }
+
+    /** Listens to an event by name (`flow_completed`, …, `error`), or `*` for all. */
+    on(name, fn) {
+      if (typeof fn !== 'function') return this;
+      if (!this._listeners.has(name)) this._listeners.set(name, new Set());
+      this._listeners.get(name).add(fn);
+      // Problems found before anyone listened are delivered to the first error listener.
+      if (name === 'error' && this._errors.length) {
+        const pending = this._errors.splice(0);
+        queueMicrotask(() => pending.forEach((e) => this._deliver('error', e)));
+      }
+      return this;
+    }
+
+    off(name, fn) {
+      const set = this._listeners.get(name);
+      if (set) fn ? set.delete(fn) : set.clear();
+      return this;
+    }
+
+    /** Registers a handler for `{"call": name}` actions in the spec. */
+    registerAction(name, fn) {
+      if (typeof fn === 'function') this._actions.set(String(name), fn);
+      return this;
+    }
+
+    /** The active flow and step, milestones reached, stage and checklist progress. */
+    state() {
+      if (!this._sdk) return null;
+      return JSON.parse(this._safe(() => this._sdk.state()) || 'null');
+    }
+
+    /** For each flow: whether it shows now and, if not, why (in words a CS person can act on). */
+    explain() {
+      if (!this._sdk) return [];
+      return JSON.parse(this._safe(() => this._sdk.explain()) || '[]');
+    }
+
+    /** Sends queued events now; resolves when they are delivered or kept for later. */
+    async flush() {
+      return undefined;
+    }
+
+    /** Removes everything Shirube added to the page: nodes, listeners, observers, timers. */
+    destroy() {
+      if (this._sdk) {
+        const sdk = this._sdk;
+        this._sdk = null;
+        try { sdk.destroy(); sdk.free(); } catch { /* already gone */ }
+      }
+      this._listeners.clear();
+      this._actions.clear();
+    }
+
+    _safe(f) {
+      try {
+        return f();
+      } catch (err) {
+        this._error({ code: 'internal', message: `internal error: ${err && err.message ? err.message : err}` });
+        return undefined;
+      }
+    }
+
+    _deliver(name, payload) {
+      for (const key of [name, '*']) {
+        const set = this._listeners.get(key);
+        if (!set) continue;
+        for (const fn of [...set]) {
+          try { fn(payload); } catch (err) {
+            // A host listener that throws must not stop the others or the SDK.
+            console.error('shirube: an event listener threw', err);
+          }
+        }
+      }
+    }
+
+    _emit(name, json) {
+      let payload;
+      try { payload = JSON.parse(json); } catch { return; }
+      if (name === 'error') {
+        this._error(payload);
+        return;
+      }
+      this._deliver(name, payload);
+    }
+
+    _error(e) {
+      const err = { name: 'error', ...e };
+      if (this._onError) {
+        try { this._onError(err); } catch { /* host handler threw */ }
+      }
+      const set = this._listeners.get('error');
+      if (set && set.size) this._deliver('error', err);
+      else this._errors.push(err);
+      if (!this._onError && !(set && set.size)) console.warn(`shirube: ${err.message}`, err.diagnostics || '');
+    }
+
+    _call(name) {
+      const fn = this._actions.get(name);
+      if (!fn) return false;
+      try { fn(); } catch (err) { console.error(`shirube: the action "${name}" threw`, err); }
+      return true;
+    }
+
+    _navigate(url) {
+      if (!this._navigateHook) return false;
+      try { this._navigateHook(url); return true; } catch { return false; }
+    }
+
+    _debugReport() {
+      const rows = this.explain().map((r) => ({ flow: r.flow, kind: r.kind, showing: r.showing, why: r.why }));
+      console.groupCollapsed(`shirube debug: ${rows.filter((r) => r.showing).length} of ${rows.length} flows showing`);
+      console.table(rows);
+      console.groupEnd();
+    }
+  }
+  return Shirube;
 }

@@ -26,6 +26,7 @@ const MOUNTS = [
   ['/schema/', 'schema/'],
   ['/node_modules/axe-core/', 'node_modules/axe-core/'],
   ['/app/', 'examples/saas-app/'],
+  ['/fixtures/', 'tests/browser/pages/'],
   ['/', 'examples/'],
 ];
 
@@ -48,11 +49,17 @@ async function file(path) {
  * Starts the server. `extra(req, res)` may handle a request first (tests use it for fixture
  * routes) and return true when it did. `policy` overrides the CSP (null sends none).
  */
-export function serve({ port = 0, connect = [], policy, extra, dirs = MOUNTS } = {}) {
+export function serve({ port = 0, connect = [], policy, extra, dirs = MOUNTS, demoConfig = {} } = {}) {
   const header = policy === undefined ? csp(connect) : policy;
   const server = createServer(async (req, res) => {
     try {
       if (extra && (await extra(req, res))) return;
+      if (req.url.startsWith('/demo-config.json')) {
+        // What the demo app needs to know about its collector (none: it runs without one).
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(demoConfig));
+        return;
+      }
       const url = new URL(req.url, 'http://localhost');
       let pathname = decodeURIComponent(url.pathname);
       if (pathname === '/favicon.ico') pathname = '/favicon.svg';

@@ -611,7 +611,7 @@ impl Engine {
             let wait = every as f64 - (self.now - p.last_shown);
             if p.shown > 0 && wait > 0.0 {
                 let hours = (wait / 3_600_000.0).ceil();
-                let when = if hours > 48.0 { format!("{} days", (hours / 24.0).ceil()) } else { format!("{} hours", hours) };
+                let when = if hours > 48.0 { format!("{} days", (hours / 24.0).ceil() as i64) } else { format!("{} hours", hours as i64) };
                 return Err(format!("it shows again once `every` has passed since it last showed (in {})", when));
             }
         }

@@ -17,3 +17,4 @@ pub mod progress;
 pub mod selector;
 pub mod spec;
 pub mod time;
+pub mod view;

@@ -1,0 +1,193 @@
+//! Measuring the page for positioning: finding a target by selector (with fallbacks, through
+//! open shadow roots), the ancestors that clip it (scroll containers), the visible viewport,
+//! scrolling a target into view, and noticing when a sticky or fixed header covers it. The
+//! decisions (where the tooltip goes) are `core::position`'s; this only reads the page.
+
+use crate::core::position::Rect;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
+
+pub fn rect(e: &Element) -> Rect {
+    let r = e.get_bounding_client_rect();
+    Rect::new(r.x(), r.y(), r.width(), r.height())
+}
+
+/// The viewport without scrollbars, in CSS pixels.
+pub fn viewport(doc: &Document) -> Rect {
+    match doc.document_element() {
+        Some(d) => Rect::new(0.0, 0.0, d.client_width() as f64, d.client_height() as f64),
+        None => Rect::new(0.0, 0.0, 1024.0, 768.0),
+    }
+}
+
+/// Rendered at all (not `display: none`, not detached).
+fn rendered(e: &Element) -> bool {
+    e.is_connected() && e.get_client_rects().length() > 0
+}
+
+/// The first selector that matches a rendered element, in the document or any open shadow
+/// root. An invalid selector matches nothing (the validator reports it; `querySelector` would
+/// throw).
+pub fn find(doc: &Document, selectors: &[String]) -> Option<Element> {
+    for sel in selectors {
+        if let Ok(Some(e)) = doc.query_selector(sel) {
+            if rendered(&e) {
+                return Some(e);
+            }
+        }
+        if let Some(e) = find_in_shadows(doc, sel) {
+            return Some(e);
+        }
+    }
+    None
+}
+
+/// Searches open shadow roots (web components) for `sel`, depth-first, bounded.
+fn find_in_shadows(doc: &Document, sel: &str) -> Option<Element> {
+    let mut stack: Vec<web_sys::ShadowRoot> = Vec::new();
+    let all = doc.query_selector_all("*").ok()?;
+    // Pages without web components have no shadow roots: only one cheap scan.
+    for i in 0..all.length().min(20_000) {
+        if let Some(sr) = all.item(i).and_then(|n| n.dyn_into::<Element>().ok()).and_then(|e| e.shadow_root()) {
+            stack.push(sr);
+        }
+    }
+    let mut visited = 0;
+    while let Some(sr) = stack.pop() {
+        visited += 1;
+        if visited > 500 {
+            break;
+        }
+        if let Ok(Some(e)) = sr.query_selector(sel) {
+            if rendered(&e) {
+                return Some(e);
+            }
+        }
+        if let Ok(list) = sr.query_selector_all("*") {
+            for i in 0..list.length().min(20_000) {
+                if let Some(inner) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()).and_then(|e| e.shadow_root()) {
+                    stack.push(inner);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The parent in the flat tree: through a shadow root to its host.
+fn parent(e: &Element) -> Option<Element> {
+    if let Some(p) = e.parent_element() {
+        return Some(p);
+    }
+    let root = e.get_root_node();
+    root.dyn_ref::<web_sys::ShadowRoot>().map(|sr| sr.host())
+}
+
+/// The ancestors whose overflow clips `e`, nearest first; stops at a fixed ancestor, whose
+/// containing block is the viewport.
+pub fn clippers(doc: &Document, e: &Element) -> Vec<Element> {
+    let mut out = Vec::new();
+    let Some(w) = doc.default_view() else { return out };
+    let mut cur = parent(e);
+    let root = doc.document_element();
+    while let Some(a) = cur {
+        if Some(&a) == root.as_ref() || doc.body().map(|b| b.unchecked_into::<Element>()).as_ref() == Some(&a) {
+            break;
+        }
+        if let Ok(Some(st)) = w.get_computed_style(&a) {
+            let ox = st.get_property_value("overflow-x").unwrap_or_default();
+            let oy = st.get_property_value("overflow-y").unwrap_or_default();
+            if ox != "visible" || oy != "visible" {
+                out.push(a.clone());
+            }
+            if st.get_property_value("position").unwrap_or_default() == "fixed" {
+                break;
+            }
+        }
+        cur = parent(&a);
+    }
+    out
+}
+
+/// Where the target can be seen: the viewport intersected with its clipping ancestors.
+pub fn clip(doc: &Document, clippers: &[Element]) -> Rect {
+    let mut r = viewport(doc);
+    for c in clippers {
+        // The padding box: the border box minus borders (client* gives the inner size).
+        let b = rect(c);
+        let inner = Rect::new(b.x + c.client_left() as f64, b.y + c.client_top() as f64, c.client_width() as f64, c.client_height() as f64);
+        match r.intersect(&inner) {
+            Some(x) => r = x,
+            None => return Rect::new(0.0, 0.0, 0.0, 0.0),
+        }
+    }
+    r
+}
+
+/// Scrolls every scroll container (and the page) so the target is in view, centred, unless it
+/// is already fully visible.
+pub fn scroll_into_view(doc: &Document, e: &Element, clippers: &[Element], smooth: bool) {
+    let r = rect(e);
+    let c = clip(doc, clippers);
+    let visible = c.intersect(&r).is_some_and(|v| (v.w - r.w).abs() < 1.0 && (v.h - r.h).abs() < 1.0);
+    if visible {
+        return;
+    }
+    let opts = ScrollIntoViewOptions::new();
+    opts.set_block(ScrollLogicalPosition::Center);
+    opts.set_inline(ScrollLogicalPosition::Nearest);
+    opts.set_behavior(if smooth { ScrollBehavior::Smooth } else { ScrollBehavior::Instant });
+    e.scroll_into_view_with_scroll_into_view_options(&opts);
+}
+
+/// How far a fixed or sticky element covers the top of the target (in px), if it does: the
+/// page then scrolls by that much so the target sits below the header.
+pub fn covered_by_header(doc: &Document, target: &Element, host: &Element) -> Option<f64> {
+    let r = rect(target);
+    let w = doc.default_view()?;
+    let x = r.x + r.w / 2.0;
+    let y = r.y + 2.0_f64.min(r.h / 2.0);
+    let vp = viewport(doc);
+    if x < 0.0 || y < 0.0 || x > vp.w || y > vp.h {
+        return None;
+    }
+    let hits = doc.elements_from_point(x as f32, y as f32);
+    for i in 0..hits.length() {
+        let Some(hit) = hits.get(i).dyn_into::<Element>().ok() else { continue };
+        if &hit == host || host.contains(Some(&hit)) {
+            continue;
+        }
+        if &hit == target || target.contains(Some(&hit)) || hit.contains(Some(target)) {
+            return None;
+        }
+        // Walk up to see whether this element is part of something fixed or sticky.
+        let mut cur = Some(hit.clone());
+        while let Some(a) = cur {
+            if let Ok(Some(st)) = w.get_computed_style(&a) {
+                let pos = st.get_property_value("position").unwrap_or_default();
+                if pos == "fixed" || pos == "sticky" {
+                    let cover = rect(&a);
+                    let delta = cover.bottom() - r.y + 8.0;
+                    return (delta > 0.0).then_some(delta);
+                }
+            }
+            cur = a.parent_element();
+        }
+        return None;
+    }
+    None
+}
+
+/// Scrolls the nearest scrollable ancestor of `e` (or the page) up by `delta` px, so content
+/// moves down from under a header.
+pub fn scroll_by(doc: &Document, clippers: &[Element], delta: f64) {
+    for c in clippers {
+        if c.scroll_height() > c.client_height() {
+            c.set_scroll_top(c.scroll_top() - delta.round() as i32);
+            return;
+        }
+    }
+    if let Some(w) = doc.default_view() {
+        w.scroll_by_with_x_and_y(0.0, -delta);
+    }
+}

@@ -1,0 +1,1038 @@
+//! The runtime: feeds the engine (`core::engine`) with what happens in the browser and carries
+//! out its effects. It owns every browser resource of one SDK instance (the mount point,
+//! widgets, listeners, observers, timers, the animation frame) inside [`Inner`]; destroying the
+//! instance drops `Inner`, which removes every node, listener, observer and timer.
+//!
+//! Re-entrancy: browser callbacks and API calls go through [`Shell::dispatch`], which queues the
+//! job and, unless a job is already running, runs the queue. Calls into the host's JavaScript
+//! (event listeners, registered actions) happen after the state is released, so a host handler
+//! may call the SDK again safely. Nothing here throws into the page.
+//!
+//! Layout runs once per animation frame when something moved (scroll of any element, resize,
+//! DOM mutations, a flow shown): it measures everything first, then writes positions.
+
+use crate::core::engine::{Effect, Engine, Input, Target, Ui, Via};
+use crate::core::event::{self, Stamp};
+use crate::core::json::{self, Json};
+use crate::core::position::{self, Request};
+use crate::core::progress::Progress;
+use crate::core::view::{self, Kind};
+use crate::dom::focus::Focus;
+use crate::dom::layout;
+use crate::dom::listener::Listener;
+use crate::dom::mount::Mount;
+use crate::dom::nav::{self, NavWatch};
+use crate::dom::render::{self, Widget};
+use crate::dom::timer::{Frame, Timeout};
+use crate::store::{self, Store, PREFIX};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, Event, HtmlElement, KeyboardEvent, MutationObserver, MutationObserverInit, ResizeObserver, Window};
+
+/// Session length without activity.
+const SESSION_IDLE_MS: f64 = 30.0 * 60.0 * 1000.0;
+
+/// The host's callbacks, given by the JS wrapper.
+pub struct Hooks {
+    /// `emit(name, jsonText)`: every event, and `error` events.
+    pub emit: js_sys::Function,
+    /// `call(actionName)` → true when a handler was registered.
+    pub call: js_sys::Function,
+    /// `navigate(url)` → true when the host's router handled it.
+    pub navigate: js_sys::Function,
+}
+
+/// What runs on the queue.
+pub enum Job {
+    Engine(Input),
+    /// Something moved (scroll, resize): lay out in the next animation frame.
+    Moved,
+    /// The animation frame: measure, then place.
+    Frame,
+    /// Something in the DOM changed: check in the next animation frame.
+    Mutations,
+    /// The frame after DOM changes: awaited targets, trigger elements, removed targets.
+    Check,
+    /// The URL may have changed.
+    Url,
+    /// Another tab wrote to localStorage.
+    Storage(String, Option<String>),
+    /// `identify(userId, traits)`: the same user gets new traits; another user gets their own
+    /// progress, and nothing of the previous user's stays on screen.
+    Identify(Option<String>, Json),
+    Destroy,
+}
+
+enum Out {
+    Emit(String, String),
+    Call(String),
+    Navigate(String),
+}
+
+pub struct Shell {
+    me: Weak<Shell>,
+    inner: RefCell<Option<Inner>>,
+    queue: RefCell<VecDeque<Job>>,
+    busy: Cell<bool>,
+    hooks: Hooks,
+}
+
+/// Who is signed in and how events are stamped.
+struct Ids {
+    user_id: Option<String>,
+    anonymous_id: String,
+    device: String,
+    session: String,
+    session_at: f64,
+    seq: u64,
+}
+
+pub struct Inner {
+    pub engine: Engine,
+    doc: Document,
+    win: Window,
+    mount: Mount,
+    widgets: Vec<Widget>,
+    /// Resolved targets of flows on screen: (flow, element, clipping ancestors, header fixed).
+    targets: Vec<(usize, Element, Vec<Element>, bool)>,
+    timers: Vec<(u32, Timeout)>,
+    waits: Vec<(usize, usize)>,
+    watches: Vec<(usize, String, bool)>,
+    listeners: Vec<Listener>,
+    mutations: Option<(MutationObserver, Closure<dyn Fn(js_sys::Array, MutationObserver)>)>,
+    resize: Option<(ResizeObserver, Closure<dyn Fn(js_sys::Array, ResizeObserver)>)>,
+    nav: Option<NavWatch>,
+    frame: Option<Frame>,
+    check: Option<Frame>,
+    store: Store,
+    progress_key: String,
+    ids: Ids,
+    focus: Focus,
+    uid: u32,
+    url: (String, String),
+    out: Vec<Out>,
+    reduced_motion: bool,
+    pub debug: bool,
+    spec_revision: String,
+    /// The deferred first evaluation.
+    start: Option<Timeout>,
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    let ok = web_sys::window().and_then(|w| w.crypto().ok()).is_some_and(|c| c.get_random_values_with_u8_array(&mut b).is_ok());
+    if !ok {
+        // No Web Crypto (very old browsers): Math.random is enough for ids, not for secrets.
+        for x in b.iter_mut() {
+            *x = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    b
+}
+
+fn new_id() -> String {
+    event::uuid_v7(now(), random_bytes::<10>())
+}
+
+/// What the JS wrapper passes to `init` (besides the spec text).
+pub struct Options {
+    pub user_id: Option<String>,
+    pub traits: Json,
+    pub locale: Option<String>,
+    pub debug: bool,
+    pub instance: u32,
+}
+
+impl Options {
+    pub fn from_json(v: &Json) -> Options {
+        let user = v.get("user");
+        Options {
+            user_id: user.and_then(|u| u.get("id")).and_then(|i| match i {
+                Json::Str(s) if !s.is_empty() => Some(s.clone()),
+                Json::Num(n) => Some(json::Json::Num(*n).write(false)),
+                _ => None,
+            }),
+            traits: user.and_then(|u| u.get("traits")).filter(|t| matches!(t, Json::Obj(_))).cloned().unwrap_or(Json::obj(vec![])),
+            locale: v.get("locale").and_then(|l| l.as_str()).map(String::from),
+            debug: v.get("debug").and_then(|d| d.as_bool()).unwrap_or(false),
+            instance: v.get("instance").and_then(|d| d.as_f64()).unwrap_or(0.0) as u32,
+        }
+    }
+}
+
+impl Shell {
+    /// Builds a running instance, or `Err` with a reason for the `error` event.
+    pub fn start(model: crate::core::model::Model, opts: Options, hooks: Hooks) -> Result<Rc<Shell>, String> {
+        let win = web_sys::window().ok_or("no window: Shirube.init needs a browser")?;
+        let doc = win.document().ok_or("no document")?;
+        if doc.body().is_none() {
+            return Err("document.body does not exist yet: call Shirube.init after the page's <body> is parsed".into());
+        }
+        let mut store = Store::new();
+        let device = store.get(&format!("{}device", PREFIX)).unwrap_or_else(|| {
+            let id = new_id();
+            store.set(&format!("{}device", PREFIX), &id);
+            id
+        });
+        let anonymous_id = store.get(&format!("{}anon", PREFIX)).unwrap_or_else(|| {
+            let id = new_id();
+            store.set(&format!("{}anon", PREFIX), &id);
+            id
+        });
+        let (session, session_at) = session(&mut store);
+        let user_key = opts.user_id.clone().map(|u| format!("u:{}", u)).unwrap_or_else(|| format!("a:{}", anonymous_id));
+        let progress_key = store::progress_key(&model.product, &user_key);
+        let progress = load_progress(&store, &progress_key);
+        let mount = Mount::new(&doc, &model.theme, opts.instance).ok_or("could not create the host element")?;
+        let locale = pick_locale(&win, opts.locale.as_deref(), &model);
+        let spec_revision = model.revision.clone();
+        let engine = Engine::new(model, progress, crate::core::engine::User { key: user_key, device: device.clone(), traits: opts.traits }, locale);
+        let reduced_motion = win.match_media("(prefers-reduced-motion: reduce)").ok().flatten().is_some_and(|m| m.matches());
+        let inner = Inner {
+            engine,
+            doc,
+            win,
+            mount,
+            widgets: Vec::new(),
+            targets: Vec::new(),
+            timers: Vec::new(),
+            waits: Vec::new(),
+            watches: Vec::new(),
+            listeners: Vec::new(),
+            mutations: None,
+            resize: None,
+            nav: None,
+            frame: None,
+            check: None,
+            store,
+            progress_key,
+            ids: Ids { user_id: opts.user_id, anonymous_id, device, session, session_at, seq: 0 },
+            focus: Focus::default(),
+            uid: 0,
+            url: (String::new(), String::new()),
+            out: Vec::new(),
+            reduced_motion,
+            debug: opts.debug,
+            spec_revision,
+            start: None,
+        };
+        let shell = Rc::new_cyclic(|me| Shell { me: me.clone(), inner: RefCell::new(Some(inner)), queue: RefCell::new(VecDeque::new()), busy: Cell::new(false), hooks });
+        shell.install();
+        let (path, query) = shell.with(|i| nav::location(&i.win)).unwrap_or_default();
+        shell.with(|i| i.url = (path.clone(), query.clone()));
+        // The first evaluation waits one task, so listeners the host attaches right after
+        // `await Shirube.init()` see the first events too.
+        let w = shell.weak();
+        let first = Timeout::new(0, move || {
+            if let Some(s) = w.upgrade() {
+                s.dispatch(Job::Engine(Input::Load { path: path.clone(), query: query.clone() }));
+            }
+        });
+        shell.with(|i| i.start = first);
+        Ok(shell)
+    }
+
+    /// Runs `f` on the state when it is not borrowed (for reads from the API).
+    pub fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> Option<R> {
+        let mut g = self.inner.try_borrow_mut().ok()?;
+        g.as_mut().map(f)
+    }
+
+    fn weak(&self) -> Weak<Shell> {
+        self.me.clone()
+    }
+
+    /// Queues a job and runs the queue unless it is already running.
+    pub fn dispatch(&self, job: Job) {
+        self.queue.borrow_mut().push_back(job);
+        if self.busy.get() {
+            return;
+        }
+        self.busy.set(true);
+        loop {
+            let next = self.queue.borrow_mut().pop_front();
+            let Some(job) = next else { break };
+            let out = match self.inner.try_borrow_mut() {
+                Ok(mut g) => {
+                    if matches!(job, Job::Destroy) {
+                        // Dropping Inner releases every node, listener, observer and timer.
+                        let inner = g.take();
+                        drop(g);
+                        drop(inner);
+                        self.queue.borrow_mut().clear();
+                        Vec::new()
+                    } else {
+                        match g.as_mut() {
+                            Some(inner) => {
+                                inner.run(job, self);
+                                std::mem::take(&mut inner.out)
+                            }
+                            None => Vec::new(),
+                        }
+                    }
+                }
+                Err(_) => Vec::new(),
+            };
+            for o in out {
+                self.call_out(o);
+            }
+        }
+        self.busy.set(false);
+    }
+
+    fn call_out(&self, o: Out) {
+        let r = match o {
+            Out::Emit(name, json) => self.hooks.emit.call2(&JsValue::NULL, &name.into(), &json.into()).map(|_| ()),
+            Out::Call(name) => match self.hooks.call.call1(&JsValue::NULL, &name.clone().into()) {
+                Ok(v) if v.as_bool() == Some(true) => Ok(()),
+                Ok(_) => {
+                    self.error(&format!("the spec calls the action \"{}\", but the app registered no handler with sb.registerAction(\"{}\", fn)", name, name));
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Out::Navigate(url) => {
+                let handled = self.hooks.navigate.call1(&JsValue::NULL, &url.clone().into()).map(|v| v.as_bool() == Some(true)).unwrap_or(false);
+                if !handled {
+                    navigate(&url);
+                }
+                Ok(())
+            }
+        };
+        // A host handler that throws must not break the SDK; the wrapper already catches, this
+        // is the last line.
+        let _ = r;
+    }
+
+    pub fn error(&self, message: &str) {
+        let mut s = String::from("{\"message\":");
+        json::write_str(&mut s, message);
+        s.push('}');
+        let _ = self.hooks.emit.call2(&JsValue::NULL, &"error".into(), &s.into());
+    }
+
+    /// Listeners and observers for the whole page.
+    fn install(&self) {
+        let weak = self.weak();
+        let Some((win, doc, root)) = self.with(|i| (i.win.clone(), i.doc.clone(), i.mount.root.clone())) else { return };
+        let mut ls: Vec<Listener> = Vec::new();
+        let job = |w: &Weak<Shell>, j: fn(&Event) -> Option<Job>| {
+            let w = w.clone();
+            move |e: Event| {
+                if let (Some(s), Some(job)) = (w.upgrade(), j(&e)) {
+                    s.dispatch(job);
+                }
+            }
+        };
+        // Scrolling any element (capture) and resizing move targets: re-layout next frame.
+        ls.extend(Listener::new(&doc, "scroll", true, true, job(&weak, |_| Some(Job::Moved))));
+        ls.extend(Listener::new(&win, "resize", false, true, job(&weak, |_| Some(Job::Moved))));
+        // Clicks inside Shirube's UI (delegated: one listener for every widget).
+        {
+            let w = weak.clone();
+            ls.extend(Listener::new(&root, "click", false, false, move |e| {
+                if let Some(s) = w.upgrade() {
+                    s.on_click(&e);
+                }
+            }));
+        }
+        {
+            let w = weak.clone();
+            ls.extend(Listener::new(&root, "keydown", false, false, move |e| {
+                if let (Some(s), Some(k)) = (w.upgrade(), e.dyn_ref::<KeyboardEvent>()) {
+                    s.on_key(k, true);
+                }
+            }));
+        }
+        // Esc on the page closes the blocking flow, unless the page handled it first.
+        {
+            let w = weak.clone();
+            ls.extend(Listener::new(&doc, "keydown", false, false, move |e| {
+                if let (Some(s), Some(k)) = (w.upgrade(), e.dyn_ref::<KeyboardEvent>()) {
+                    if !k.default_prevented() {
+                        s.on_key(k, false);
+                    }
+                }
+            }));
+        }
+        // Clicks on the page: a step that advances when its target is clicked.
+        {
+            let w = weak.clone();
+            ls.extend(Listener::new(&doc, "click", true, true, move |e| {
+                if let Some(s) = w.upgrade() {
+                    s.on_page_click(&e);
+                }
+            }));
+        }
+        // Another tab changed this user's progress.
+        {
+            let w = weak.clone();
+            ls.extend(Listener::new(&win, "storage", false, true, move |e| {
+                if let (Some(s), Some(se)) = (w.upgrade(), e.dyn_ref::<web_sys::StorageEvent>()) {
+                    if let Some(k) = se.key() {
+                        s.dispatch(Job::Storage(k, se.new_value()));
+                    }
+                }
+            }));
+        }
+        let nav_w = weak.clone();
+        let navw = NavWatch::new(&win, move || {
+            if let Some(s) = nav_w.upgrade() {
+                s.dispatch(Job::Url);
+            }
+        });
+        // DOM changes: late targets, trigger elements, removed targets, dialogs opening.
+        let mw = weak.clone();
+        let mclosure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |_records, _obs| {
+            if let Some(s) = mw.upgrade() {
+                s.dispatch(Job::Mutations);
+            }
+        }));
+        let mutations = MutationObserver::new(mclosure.as_ref().unchecked_ref()).ok().map(|mo| {
+            let init = MutationObserverInit::new();
+            init.set_child_list(true);
+            init.set_subtree(true);
+            init.set_attributes(true);
+            init.set_attribute_filter(&js_sys::Array::of3(&"class".into(), &"hidden".into(), &"open".into()));
+            if let Some(body) = doc.body() {
+                let _ = mo.observe_with_options(&body, &init);
+            }
+            (mo, mclosure)
+        });
+        let rw = weak.clone();
+        let rclosure: Closure<dyn Fn(js_sys::Array, ResizeObserver)> = Closure::wrap(Box::new(move |_entries, _obs| {
+            if let Some(s) = rw.upgrade() {
+                s.dispatch(Job::Moved);
+            }
+        }));
+        let resize = ResizeObserver::new(rclosure.as_ref().unchecked_ref()).ok().map(|ro| (ro, rclosure));
+        self.with(|i| {
+            i.listeners = ls;
+            i.nav = Some(navw);
+            i.mutations = mutations;
+            i.resize = resize;
+        });
+    }
+
+    fn on_click(&self, e: &Event) {
+        let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        let Some(flow_el) = t.closest("[data-flow-index]").ok().flatten() else { return };
+        let Some(flow) = flow_el.get_attribute("data-flow-index").and_then(|f| f.parse::<usize>().ok()) else { return };
+        let action = if let Some(b) = t.closest("[data-shirube-action]").ok().flatten() {
+            let role = b.get_attribute("data-shirube-action").unwrap_or_default();
+            if role == "done" && flow_el.query_selector("textarea").ok().flatten().is_some() {
+                let text = flow_el.query_selector("textarea").ok().flatten().and_then(|ta| ta.dyn_into::<web_sys::HtmlTextAreaElement>().ok()).map(|ta| ta.value());
+                Some(Ui::Submit(text))
+            } else {
+                view::action_for(&role)
+            }
+        } else if let Some(s) = t.closest("[data-shirube-score]").ok().flatten() {
+            s.get_attribute("data-shirube-score").and_then(|n| n.parse().ok()).map(Ui::Score)
+        } else if let Some(it) = t.closest("[data-shirube-item]").ok().flatten() {
+            let id = it.get_attribute("data-shirube-item").unwrap_or_default();
+            self.with(|i| i.item_index(flow, &id)).flatten().map(Ui::Item)
+        } else if let Some(b) = t.closest("[data-shirube-beacon]").ok().flatten() {
+            Some(if b.get_attribute("aria-expanded").as_deref() == Some("true") { Ui::Close } else { Ui::Open })
+        } else if t.closest("[data-shirube-toggle]").ok().flatten().is_some() {
+            Some(Ui::Toggle)
+        } else {
+            None
+        };
+        if let Some(a) = action {
+            self.dispatch(Job::Engine(Input::Ui { flow, action: a }));
+        }
+    }
+
+    /// Keys: Esc closes, arrows move through a tour, Tab stays inside a modal step, Enter or
+    /// Space activates a checklist item.
+    fn on_key(&self, k: &KeyboardEvent, inside: bool) {
+        let key = k.key();
+        let Some((blocking, modal, rtl, card, hint_open)) = self.with(|i| {
+            let cur = i.engine.current().map(|r| r.flow);
+            let w = cur.and_then(|f| i.widgets.iter().find(|w| w.flow == f));
+            let modal = w.is_some_and(|w| matches!(&w.view.kind, Kind::Step(s) if s.modal) || matches!(&w.view.kind, Kind::Announcement(a) if a.style == crate::core::spec::types::AnnouncementStyle::Modal));
+            let hint_open = i.widgets.iter().find(|w| matches!(&w.view.kind, Kind::Hint(h) if h.open)).map(|w| w.flow);
+            (cur, modal, i.mount.rtl(None), w.and_then(|w| w.card.clone()), hint_open)
+        }) else {
+            return;
+        };
+        let active_inside = || self.with(|i| i.mount.root.active_element()).flatten();
+        match key.as_str() {
+            "Escape" => {
+                if inside {
+                    if let Some(h) = hint_open {
+                        k.prevent_default();
+                        self.dispatch(Job::Engine(Input::Ui { flow: h, action: Ui::Close }));
+                        return;
+                    }
+                    let panel = k.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("[data-flow-index]").ok().flatten());
+                    if let Some(f) = panel.and_then(|p| p.get_attribute("data-flow-index")).and_then(|f| f.parse::<usize>().ok()) {
+                        if Some(f) != blocking {
+                            k.prevent_default();
+                            self.dispatch(Job::Engine(Input::Ui { flow: f, action: Ui::Dismiss(Via::Escape) }));
+                            return;
+                        }
+                    }
+                }
+                if let Some(f) = blocking {
+                    k.prevent_default();
+                    self.dispatch(Job::Engine(Input::Ui { flow: f, action: Ui::Dismiss(Via::Escape) }));
+                }
+            }
+            "ArrowRight" | "ArrowLeft" if inside => {
+                let forward = (key == "ArrowRight") != rtl;
+                if let (Some(f), true) = (blocking, card.is_some()) {
+                    k.prevent_default();
+                    self.dispatch(Job::Engine(Input::Ui { flow: f, action: if forward { Ui::Next } else { Ui::Back } }));
+                }
+            }
+            "Tab" if modal && inside => {
+                if let Some(c) = card {
+                    if Focus::trap(&c, active_inside(), k.shift_key()) {
+                        k.prevent_default();
+                    }
+                }
+            }
+            "Enter" | " " if inside => {
+                let item = k.target().and_then(|t| t.dyn_into::<Element>().ok()).filter(|t| t.has_attribute("data-shirube-item"));
+                if let Some(it) = item {
+                    k.prevent_default();
+                    if let Some(h) = it.dyn_ref::<HtmlElement>() {
+                        h.click();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_page_click(&self, e: &Event) {
+        let path = e.composed_path();
+        let hit = self.with(|i| {
+            i.targets.iter().find_map(|(flow, el, _, _)| {
+                let wants = i.widgets.iter().any(|w| w.flow == *flow && matches!(&w.view.kind, Kind::Step(s) if s.click_target));
+                let step = i.engine.run(*flow).map(|r| r.step)?;
+                (wants && (0..path.length()).any(|k| &path.get(k) == AsRef::<JsValue>::as_ref(el))).then_some((*flow, step))
+            })
+        });
+        if let Some(Some((flow, step))) = hit {
+            self.dispatch(Job::Engine(Input::Target { flow, step, what: Target::Clicked }));
+        }
+    }
+}
+
+fn navigate(url: &str) {
+    let Some(w) = web_sys::window() else { return };
+    let same_origin = url.starts_with('/') && !url.starts_with("//") || url.starts_with('?') || url.starts_with('#');
+    if same_origin {
+        // A single-page app's router follows history changes announced with popstate.
+        if w.history().and_then(|h| h.push_state_with_url(&JsValue::NULL, "", Some(url))).is_ok() {
+            if let Ok(ev) = web_sys::PopStateEvent::new("popstate") {
+                let _ = w.dispatch_event(&ev);
+            }
+            return;
+        }
+    }
+    let _ = w.location().assign(url);
+}
+
+fn load_progress(store: &Store, key: &str) -> Progress {
+    store.get(key).and_then(|t| Progress::from_text(&t).ok()).unwrap_or_default()
+}
+
+fn session(store: &mut Store) -> (String, f64) {
+    let key = format!("{}session", PREFIX);
+    let t = now();
+    let old = store.get(&key).and_then(|s| {
+        let (id, at) = s.split_once('|')?;
+        Some((id.to_string(), at.parse::<f64>().ok()?))
+    });
+    let (id, _) = match old {
+        Some((id, at)) if t - at < SESSION_IDLE_MS => (id, at),
+        _ => (new_id(), t),
+    };
+    store.set(&key, &format!("{}|{}", id, t as u64));
+    (id, t)
+}
+
+fn pick_locale(win: &Window, wanted: Option<&str>, m: &crate::core::model::Model) -> String {
+    let mut list: Vec<String> = Vec::new();
+    if let Some(w) = wanted {
+        list.push(w.to_string());
+    }
+    let nav = win.navigator();
+    for l in nav.languages().iter() {
+        if let Some(s) = l.as_string() {
+            list.push(s);
+        }
+    }
+    if let Some(l) = nav.language() {
+        list.push(l);
+    }
+    crate::core::i18n::negotiate(&list, &m.supported, &m.default_locale)
+}
+
+impl Inner {
+    fn run(&mut self, job: Job, shell: &Shell) {
+        match job {
+            Job::Engine(input) => {
+                let fx = self.engine.handle(now(), input);
+                self.apply(fx, shell);
+            }
+            Job::Moved => self.schedule_frame(shell),
+            Job::Frame => {
+                self.frame = None;
+                self.layout(shell);
+            }
+            Job::Mutations => {
+                if self.check.is_none() {
+                    let w = shell.weak();
+                    // Mutations come in bursts: look once per frame.
+                    self.check = Frame::new(move || {
+                        if let Some(s) = w.upgrade() {
+                            s.dispatch(Job::Check);
+                        }
+                    });
+                }
+            }
+            Job::Check => {
+                self.check = None;
+                self.check_watches(shell);
+                self.layout(shell);
+            }
+            Job::Url => {
+                let (p, q) = nav::location(&self.win);
+                if (p.clone(), q.clone()) != self.url {
+                    self.url = (p.clone(), q.clone());
+                    let fx = self.engine.handle(now(), Input::PageView { path: p, query: q });
+                    self.apply(fx, shell);
+                }
+            }
+            Job::Storage(key, value) => {
+                if key == self.progress_key {
+                    if let Some(p) = value.and_then(|v| Progress::from_text(&v).ok()) {
+                        let fx = self.engine.handle(now(), Input::Progress(p));
+                        self.apply(fx, shell);
+                    }
+                }
+            }
+            Job::Identify(user, traits) => self.identify(user, traits, shell),
+            Job::Destroy => {}
+        }
+    }
+
+    fn identify(&mut self, user: Option<String>, traits: Json, shell: &Shell) {
+        let mut merged = self.engine.user.traits.clone();
+        if user == self.ids.user_id {
+            if let (Json::Obj(cur), Json::Obj(new)) = (&mut merged, traits) {
+                for (k, v) in new {
+                    match cur.iter_mut().find(|(ck, _)| ck.s == k.s) {
+                        Some(slot) => slot.1 = v,
+                        None => cur.push((k, v)),
+                    }
+                }
+            }
+            let fx = self.engine.handle(now(), Input::Traits(merged));
+            self.apply(fx, shell);
+            return;
+        }
+        let fx = self.engine.shutdown();
+        self.apply(fx, shell);
+        self.persist(shell);
+        let key = user.clone().map(|u| format!("u:{}", u)).unwrap_or_else(|| format!("a:{}", self.ids.anonymous_id));
+        self.progress_key = store::progress_key(&self.engine.model.product, &key);
+        let progress = load_progress(&self.store, &self.progress_key);
+        let traits = if matches!(traits, Json::Obj(_)) { traits } else { Json::obj(vec![]) };
+        let engine = Engine::new(self.engine.model.clone(), progress, crate::core::engine::User { key, device: self.ids.device.clone(), traits }, self.engine.locale.clone());
+        self.engine = engine;
+        self.ids.user_id = user;
+        self.widgets.clear();
+        self.targets.clear();
+        self.waits.clear();
+        self.timers.clear();
+        let (path, query) = self.url.clone();
+        let fx = self.engine.handle(now(), Input::Load { path, query });
+        self.apply(fx, shell);
+    }
+
+    pub fn item_index(&self, flow: usize, id: &str) -> Option<usize> {
+        match self.engine.model.flows.get(flow).map(|f| &f.body) {
+            Some(crate::core::model::Body::Checklist(c)) => c.items.iter().position(|i| i.id == id),
+            _ => None,
+        }
+    }
+
+    /// Carries out the engine's effects. Inputs they produce (a target found now) go back on the
+    /// queue, so they are handled in order after these.
+    fn apply(&mut self, fx: Vec<Effect>, shell: &Shell) {
+        let mut persist = false;
+        for f in fx {
+            match f {
+                Effect::Show { flow } => self.show(flow, shell),
+                Effect::Hide { flow } => self.hide(flow),
+                Effect::Locate { flow, step } => {
+                    let found = self.selectors(flow, step).and_then(|s| layout::find(&self.doc, &s));
+                    let what = if found.is_some() { Target::Found } else { Target::Absent };
+                    shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what }));
+                }
+                Effect::Wait { flow, step, .. } => {
+                    self.waits.retain(|(f, _)| *f != flow);
+                    self.waits.push((flow, step));
+                }
+                Effect::WatchElements(list) => {
+                    self.watches = list.into_iter().map(|(f, s)| (f, s, false)).collect();
+                    self.check_watches(shell);
+                }
+                Effect::SetTimer { id, ms } => {
+                    let w = shell.weak();
+                    if let Some(t) = Timeout::new(ms, move || {
+                        if let Some(s) = w.upgrade() {
+                            s.dispatch(Job::Engine(Input::Timer(id)));
+                        }
+                    }) {
+                        self.timers.push((id, t));
+                    }
+                }
+                Effect::CancelTimer { id } => self.timers.retain(|(t, _)| *t != id),
+                Effect::Emit(ev) => {
+                    let t = now();
+                    if t - self.ids.session_at > SESSION_IDLE_MS {
+                        self.ids.session = new_id();
+                    }
+                    self.ids.session_at = t;
+                    self.ids.seq += 1;
+                    let stamp = Stamp {
+                        event_id: new_id(),
+                        seq: self.ids.seq,
+                        session_id: self.ids.session.clone(),
+                        user_id: self.ids.user_id.clone(),
+                        anonymous_id: self.ids.anonymous_id.clone(),
+                        spec_revision: self.spec_revision.clone(),
+                    };
+                    let mut text = String::new();
+                    event::write(&mut text, &ev, &stamp);
+                    self.out.push(Out::Emit(ev.name.to_string(), text));
+                }
+                Effect::Persist => persist = true,
+                Effect::Announce(t) => self.mount.announce(&t),
+                Effect::Navigate(u) => self.out.push(Out::Navigate(u)),
+                Effect::OpenUrl { url, new_tab } => {
+                    if new_tab {
+                        let _ = self.win.open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
+                    } else {
+                        let _ = self.win.location().assign(&url);
+                    }
+                }
+                Effect::Call(name) => self.out.push(Out::Call(name)),
+            }
+        }
+        if persist {
+            self.persist(shell);
+        }
+    }
+
+    fn persist(&mut self, shell: &Shell) {
+        let text = self.engine.progress.to_text();
+        self.store.set(&self.progress_key, &text);
+        if let (Some(p), false) = (&self.store.problem, self.store.reported) {
+            self.store.reported = true;
+            let msg = format!("{}: progress is kept in memory for this page only, so flows may show again after a reload", p);
+            let mut s = String::from("{\"message\":");
+            json::write_str(&mut s, &msg);
+            s.push_str(",\"code\":\"storage_unavailable\"}");
+            self.out.push(Out::Emit("error".into(), s));
+            let _ = shell;
+        }
+    }
+
+    fn selectors(&self, flow: usize, step: usize) -> Option<Vec<String>> {
+        match self.engine.model.flows.get(flow).map(|f| &f.body) {
+            Some(crate::core::model::Body::Tour(t)) => t.steps.get(step).map(|s| s.target.clone()),
+            Some(crate::core::model::Body::Hint(h)) => Some(h.target.clone()),
+            _ => None,
+        }
+    }
+
+    fn show(&mut self, flow: usize, shell: &Shell) {
+        let Some(v) = view::view(&self.engine, flow) else { return };
+        // Resolve the target first: the widget is positioned against it.
+        let targets: Vec<String> = match &v.kind {
+            Kind::Step(s) if !s.centered => s.targets.clone(),
+            Kind::Hint(h) => h.targets.clone(),
+            _ => Vec::new(),
+        };
+        let target = if targets.is_empty() { None } else { layout::find(&self.doc, &targets) };
+        if !targets.is_empty() && target.is_none() {
+            // Gone between the lookup and now: let the engine apply the step's policy.
+            if let Some(step) = self.engine.run(flow).map(|r| r.step) {
+                shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what: Target::Lost }));
+            }
+            return;
+        }
+        let focused_key = self.focused_key();
+        self.widgets.retain(|w| w.flow != flow);
+        self.mount.raise();
+        let rtl = self.mount.rtl(target.as_ref());
+        self.uid += 1;
+        let Some(w) = render::build(&self.doc, &v, rtl, self.uid) else { return };
+        let _ = self.mount.layer.append_child(&w.root);
+        let (modal, takes_focus) = match &v.kind {
+            Kind::Step(s) => (s.modal, true),
+            Kind::Announcement(a) => {
+                let m = a.style == crate::core::spec::types::AnnouncementStyle::Modal;
+                (m, m)
+            }
+            Kind::Hint(h) => (false, h.open),
+            _ => (false, false),
+        };
+        let card = w.card.clone();
+        let new_target = match (&target, self.targets.iter().find(|(f, _, _, _)| *f == flow)) {
+            (Some(t), Some((_, old, _, _))) => t != old,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        self.widgets.push(w);
+        match target {
+            Some(t) => {
+                if new_target {
+                    let clippers = layout::clippers(&self.doc, &t);
+                    if matches!(&v.kind, Kind::Step(_)) {
+                        layout::scroll_into_view(&self.doc, &t, &clippers, !self.reduced_motion);
+                    }
+                    if let Some((ro, _)) = &self.resize {
+                        ro.observe(&t);
+                    }
+                    self.targets.retain(|(f, _, _, _)| *f != flow);
+                    self.targets.push((flow, t, clippers, false));
+                }
+            }
+            None => self.targets.retain(|(f, _, _, _)| *f != flow),
+        }
+        if let (Some((ro, _)), Some(c)) = (&self.resize, &card) {
+            ro.observe(c);
+        }
+        // Measure and place before the browser paints, so nothing flashes at 0,0.
+        self.layout(shell);
+        self.focus.inert(&self.doc, &self.mount.host, self.any_modal());
+        if modal {
+            self.focus.inert(&self.doc, &self.mount.host, true);
+        }
+        match (focused_key, &card) {
+            (Some(k), _) => self.refocus(flow, &k),
+            (None, Some(c)) if takes_focus => self.focus.take(&self.doc, &self.mount.host, c),
+            _ => {}
+        }
+    }
+
+    fn any_modal(&self) -> bool {
+        self.widgets.iter().any(|w| matches!(&w.view.kind, Kind::Step(s) if s.modal) || matches!(&w.view.kind, Kind::Announcement(a) if a.style == crate::core::spec::types::AnnouncementStyle::Modal))
+    }
+
+    /// The data attribute of the focused element inside Shirube, to restore focus after a
+    /// re-render.
+    fn focused_key(&self) -> Option<(String, String)> {
+        let a = self.mount.root.active_element()?;
+        for attr in ["data-shirube-item", "data-shirube-score", "data-shirube-action", "data-shirube-toggle", "data-shirube-beacon"] {
+            if let Some(v) = a.get_attribute(attr) {
+                return Some((attr.to_string(), v));
+            }
+        }
+        None
+    }
+
+    fn refocus(&self, flow: usize, key: &(String, String)) {
+        let Some(w) = self.widgets.iter().find(|w| w.flow == flow) else { return };
+        let sel = format!("[{}=\"{}\"]", key.0, key.1.replace('"', ""));
+        if let Some(e) = w.root.query_selector(&sel).ok().flatten().and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+            let _ = e.focus();
+        } else if let Some(c) = &w.card {
+            let _ = c.focus();
+        }
+    }
+
+    fn hide(&mut self, flow: usize) {
+        let had = self.widgets.iter().any(|w| w.flow == flow);
+        let took_focus = self.widgets.iter().any(|w| w.flow == flow && (matches!(&w.view.kind, Kind::Step(_)) || matches!(&w.view.kind, Kind::Announcement(a) if a.style == crate::core::spec::types::AnnouncementStyle::Modal)));
+        self.widgets.retain(|w| w.flow != flow);
+        if let Some((ro, _)) = &self.resize {
+            if let Some((_, t, _, _)) = self.targets.iter().find(|(f, _, _, _)| *f == flow) {
+                ro.unobserve(t);
+            }
+        }
+        self.targets.retain(|(f, _, _, _)| *f != flow);
+        self.waits.retain(|(f, _)| *f != flow);
+        if !self.any_modal() {
+            self.focus.inert(&self.doc, &self.mount.host, false);
+        }
+        if had && took_focus && self.engine.run(flow).is_none() {
+            self.focus.give_back();
+        }
+    }
+
+    /// Element triggers and awaited targets, after DOM changes.
+    fn check_watches(&mut self, shell: &Shell) {
+        for (flow, sel, present) in self.watches.iter_mut() {
+            let now_present = layout::find(&self.doc, std::slice::from_ref(sel)).is_some();
+            if now_present != *present {
+                *present = now_present;
+                shell.queue.borrow_mut().push_back(Job::Engine(Input::Element { flow: *flow, present: now_present }));
+            }
+        }
+        let waits = self.waits.clone();
+        for (flow, step) in waits {
+            if self.selectors(flow, step).and_then(|s| layout::find(&self.doc, &s)).is_some() {
+                self.waits.retain(|(f, _)| *f != flow);
+                shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what: Target::Found }));
+            }
+        }
+        // Targets that left the page, and dialogs opened by the page.
+        let lost: Vec<usize> = self.targets.iter().filter(|(_, t, _, _)| !t.is_connected() || t.get_client_rects().length() == 0).map(|(f, _, _, _)| *f).collect();
+        for flow in lost {
+            self.targets.retain(|(f, _, _, _)| *f != flow);
+            if let Some(step) = self.engine.run(flow).map(|r| r.step) {
+                shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what: Target::Lost }));
+            }
+        }
+        if !self.widgets.is_empty() {
+            self.mount.raise();
+        }
+    }
+
+    /// Measures every positioned widget, then writes the positions (one read pass, one write
+    /// pass, so the browser lays out once).
+    fn layout(&mut self, shell: &Shell) {
+        let vp = layout::viewport(&self.doc);
+        struct Plan {
+            flow: usize,
+            card: Option<(f64, f64, String, f64, bool)>,
+            beacon: Option<(f64, f64, bool)>,
+            overlay: Option<String>,
+        }
+        let mut plans: Vec<Plan> = Vec::new();
+        let mut covered: Vec<(usize, f64)> = Vec::new();
+        // While the page shows a modal dialog, only what points into it shows; the rest waits
+        // until the dialog closes (it would sit on the dialog and block it).
+        let dialog: Option<Element> = self.doc.query_selector_all("dialog:modal").ok().and_then(|l| if l.length() > 0 { l.item(l.length() - 1) } else { None }).and_then(|n| n.dyn_into().ok());
+        let mut paused: Vec<(usize, bool)> = Vec::new();
+        for w in &self.widgets {
+            let target_el = self.targets.iter().find(|(f, _, _, _)| *f == w.flow).map(|(_, t, _, _)| t);
+            paused.push((w.flow, dialog.as_ref().is_some_and(|d| !target_el.is_some_and(|t| d.contains(Some(t))))));
+        }
+        for w in &self.widgets {
+            let target = self.targets.iter().find(|(f, _, _, _)| *f == w.flow);
+            let (trect, clip, fixed) = match target {
+                Some((_, t, cl, fixed)) => (Some(layout::rect(t)), layout::clip(&self.doc, cl), *fixed),
+                None => (None, vp, true),
+            };
+            let size = w.card.as_ref().map(|c| (c.offset_width() as f64, c.offset_height() as f64));
+            let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None };
+            let rtl = w.card.as_ref().and_then(|c| c.get_attribute("dir")).is_some_and(|d| d == "rtl");
+            match &w.view.kind {
+                Kind::Step(s) => {
+                    if let (Some(size), Some(r)) = (size, trect.filter(|_| !s.centered)) {
+                        let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: s.placement, offset: s.offset as f64, margin: 8.0, arrow_inset: 16.0, rtl });
+                        plan.card = Some((p.x, p.y, p.side.as_str().to_string(), p.arrow, p.hidden));
+                        if w.overlay.is_some() {
+                            let hole = r.intersect(&clip);
+                            plan.overlay = Some(position::cutout_path(&vp, hole.as_ref(), s.padding as f64, 8.0));
+                        }
+                        if !fixed && !p.hidden {
+                            if let Some((_, t, _, _)) = target {
+                                if let Some(d) = layout::covered_by_header(&self.doc, t, &self.mount.host) {
+                                    covered.push((w.flow, d));
+                                }
+                            }
+                        }
+                    } else if let Some(size) = size {
+                        let (x, y) = position::center(&vp, size);
+                        plan.card = Some((x, y, String::new(), 0.0, false));
+                        if w.overlay.is_some() {
+                            plan.overlay = Some(position::cutout_path(&vp, None, 0.0, 0.0));
+                        }
+                    }
+                }
+                Kind::Hint(h) => {
+                    if let Some(r) = trect {
+                        let hidden = r.intersect(&clip).is_none();
+                        // The beacon sits on the target's top corner at the reading end.
+                        let bx = if rtl { r.x - 10.0 } else { r.right() - 10.0 };
+                        plan.beacon = Some(((bx).round(), (r.y - 10.0).round(), hidden));
+                        if let Some(size) = size {
+                            let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: h.placement, offset: 14.0, margin: 8.0, arrow_inset: 16.0, rtl });
+                            plan.card = Some((p.x, p.y, p.side.as_str().to_string(), p.arrow, p.hidden));
+                        }
+                    }
+                }
+                Kind::Announcement(_) => {
+                    if let Some(size) = size {
+                        let (x, y) = position::center(&vp, size);
+                        plan.card = Some((x, y, String::new(), 0.0, false));
+                    }
+                }
+                _ => {}
+            }
+            plans.push(plan);
+        }
+        // Write pass.
+        for (flow, pause) in &paused {
+            if let Some(w) = self.widgets.iter().find(|w| w.flow == *flow) {
+                let _ = w.root.set_attribute("class", if *pause { "flow hidden" } else { "flow" });
+            }
+        }
+        for plan in plans {
+            let Some(w) = self.widgets.iter().find(|w| w.flow == plan.flow) else { continue };
+            if let (Some((x, y, side, arrow, hidden)), Some(card)) = (plan.card, &w.card) {
+                let st = card.style();
+                let _ = st.set_property("left", &format!("{}px", x as i64));
+                let _ = st.set_property("top", &format!("{}px", y as i64));
+                let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
+                if !side.is_empty() {
+                    let _ = card.set_attribute("data-side", &side);
+                }
+                if let Some(a) = &w.arrow {
+                    let ast = a.style();
+                    let vertical = side == "top" || side == "bottom";
+                    let _ = ast.set_property(if vertical { "left" } else { "top" }, &format!("{}px", arrow as i64 - 6));
+                    let _ = ast.remove_property(if vertical { "top" } else { "left" });
+                }
+            }
+            if let (Some((x, y, hidden)), Some(b)) = (plan.beacon, &w.beacon) {
+                let st = b.style();
+                let _ = st.set_property("left", &format!("{}px", x as i64));
+                let _ = st.set_property("top", &format!("{}px", y as i64));
+                let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
+            }
+            if let (Some(d), Some(p)) = (plan.overlay, &w.overlay) {
+                let _ = p.set_attribute("d", &d);
+            }
+        }
+        // A sticky or fixed header covers the target: scroll once so it shows below it.
+        for (flow, delta) in covered {
+            if let Some(entry) = self.targets.iter_mut().find(|(f, _, _, _)| *f == flow) {
+                if !entry.3 {
+                    entry.3 = true;
+                    layout::scroll_by(&self.doc, &entry.2, delta);
+                    let _ = shell;
+                }
+            }
+        }
+    }
+
+    pub fn schedule_frame(&mut self, shell: &Shell) {
+        if self.frame.is_none() {
+            let w = shell.weak();
+            self.frame = Frame::new(move || {
+                if let Some(s) = w.upgrade() {
+                    s.dispatch(Job::Frame);
+                }
+            });
+        }
+    }
+}
