@@ -1,7 +1,8 @@
 //! The benchmark load generator behind BENCHMARKS.md ("Collector"). Two modes:
 //!
 //! `raw`  — the ceiling for this design: batched inserts straight into the same database, same
-//!          table, same indexes, same durability settings, no HTTP and no JSON.
+//!          table, same indexes, same statement with every column bound, same durability
+//!          settings; no HTTP and no JSON.
 //!          loadgen raw --database URL --batch 500 --events 200000
 //! `http` — sustained ingest through a running collector: C keep-alive connections, each with
 //!          one request in flight at a time (a closed loop, so the load is bounded), batches of
@@ -80,8 +81,10 @@ async fn raw(args: &[String]) -> Result<String, String> {
 
 const COLS: &str = "project_id, event_id, name, timestamp, user_id, anonymous_id, session_id, seq, spec_revision, flow_id, step_id, event, properties, context, sent_at, received_at, corrected_at, time_flag, sdk_version";
 const PROPS: &str = r#"{"index":0,"total":2}"#;
-const CTX: &str = r#"{"locale":"ja","path":"/app/dashboard","stage":"onboarding","traits":{"plan":"free","tier":"tech"}}"#;
+const CTX: &str = r#"{"traits":{"plan":"free","tier":"tech"},"locale":"ja","path":"/app/dashboard","stage":"onboarding"}"#;
 
+/// The ceiling binds every column as the collector does (no constants folded into the SQL),
+/// so it measures the same rows through the same statement shape.
 fn raw_sqlite(path: &str, run: u32, now: i64, batch: usize, total: usize) -> Result<(), String> {
     let mut c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
     c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;").map_err(|e| e.to_string())?;
@@ -91,11 +94,33 @@ fn raw_sqlite(path: &str, run: u32, now: i64, batch: usize, total: usize) -> Res
         {
             let mut st = tx
                 .prepare_cached(&format!(
-                    "INSERT INTO events ({COLS}) VALUES (1,?1,'step_viewed',?2,?3,'a_1','s_1',17,'2026-11-22.3','welcome','create',NULL,?4,?5,?2,?2,?2,NULL,'0.1.0') ON CONFLICT (project_id, event_id) DO NOTHING"
+                    "INSERT INTO events ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19) \
+                     ON CONFLICT (project_id, event_id) DO NOTHING"
                 ))
                 .map_err(|e| e.to_string())?;
             for i in n..(n + batch).min(total) {
-                st.execute(rusqlite::params![uuid(run, i as u64), now, format!("u_{}", i % 7), PROPS, CTX]).map_err(|e| e.to_string())?;
+                st.execute(rusqlite::params![
+                    1i64,
+                    uuid(run, i as u64),
+                    "step_viewed",
+                    now - 5,
+                    format!("u_{}", i % 7),
+                    "a_1",
+                    "s_1",
+                    17i64,
+                    "2026-11-22.3",
+                    "welcome",
+                    "create",
+                    Option::<String>::None,
+                    PROPS,
+                    CTX,
+                    now,
+                    now,
+                    now - 5,
+                    Option::<String>::None,
+                    "0.1.0"
+                ])
+                .map_err(|e| e.to_string())?;
             }
         }
         tx.commit().map_err(|e| e.to_string())?;
@@ -108,16 +133,47 @@ async fn raw_pg(url: &str, run: u32, now: i64, batch: usize, total: usize) -> Re
     let (mut c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
     tokio::spawn(conn);
     let sql = format!(
-        "INSERT INTO events ({COLS}) SELECT 1, e, 'step_viewed', $2, u, 'a_1', 's_1', 17, '2026-11-22.3', 'welcome', 'create', NULL, $3, $4, $2, $2, $2, NULL, '0.1.0'
-         FROM unnest($1::TEXT[], $5::TEXT[]) AS t(e, u) ON CONFLICT (project_id, event_id) DO NOTHING"
+        "INSERT INTO events ({COLS})
+         SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
+           $8::BIGINT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], $14::TEXT[], $15::BIGINT[],
+           $16::BIGINT[], $17::BIGINT[], $18::TEXT[], $19::TEXT[])
+         ON CONFLICT (project_id, event_id) DO NOTHING
+         RETURNING project_id, event_id"
     );
     let mut n = 0;
     while n < total {
         let end = (n + batch).min(total);
+        let k = end - n;
         let ids: Vec<String> = (n..end).map(|i| uuid(run, i as u64)).collect();
-        let users: Vec<String> = (n..end).map(|i| format!("u_{}", i % 7)).collect();
+        let users: Vec<Option<String>> = (n..end).map(|i| Some(format!("u_{}", i % 7))).collect();
+        let none: Vec<Option<&str>> = vec![None; k];
         let tx = c.transaction().await.map_err(|e| e.to_string())?;
-        tx.execute(&sql, &[&ids, &now, &PROPS, &CTX, &users]).await.map_err(|e| e.to_string())?;
+        tx.query(
+            &sql,
+            &[
+                &vec![1i64; k],
+                &ids,
+                &vec!["step_viewed"; k],
+                &vec![now - 5; k],
+                &users,
+                &vec!["a_1"; k],
+                &vec![Some("s_1"); k],
+                &vec![Some(17i64); k],
+                &vec![Some("2026-11-22.3"); k],
+                &vec![Some("welcome"); k],
+                &vec![Some("create"); k],
+                &none,
+                &vec![PROPS; k],
+                &vec![Some(CTX); k],
+                &vec![Some(now); k],
+                &vec![now; k],
+                &vec![now - 5; k],
+                &none,
+                &vec![Some("0.1.0"); k],
+            ],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
         n = end;
     }

@@ -273,14 +273,7 @@ async fn ingest(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, body:
         match e {
             Ok((_, record)) => {
                 let (corrected_at, flag) = corrected_time(record.timestamp, parsed.sent_at, received_at);
-                events.push(EventRow {
-                    record,
-                    sent_at: parsed.sent_at,
-                    received_at,
-                    corrected_at,
-                    time_flag: flag.map(|f| f.as_str()),
-                    sdk_version: parsed.sdk_version.clone(),
-                });
+                events.push(EventRow { record, corrected_at, time_flag: flag.map(|f| f.as_str()) });
             }
             Err(r) => {
                 app.metrics.reject(r.code);
@@ -293,7 +286,14 @@ async fn ingest(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri, body:
     let outcome = if events.is_empty() && rejected.is_empty() {
         Default::default()
     } else {
-        let batch = IngestBatch { project_id: project.id, received_at, events, rejected };
+        let batch = IngestBatch {
+            project_id: project.id,
+            received_at,
+            sent_at: parsed.sent_at,
+            sdk_version: parsed.sdk_version,
+            events,
+            rejected,
+        };
         app.store.ingest(batch).await.map_err(|e| ApiError::storage(&e))?
     };
     app.metrics.events_accepted.fetch_add(outcome.accepted, Relaxed);

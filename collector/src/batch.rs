@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Largest request body, compressed or not (contract: 413 above it).
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
@@ -115,9 +115,9 @@ pub struct EventRecord {
     pub flow_id: Option<String>,
     pub step_id: Option<String>,
     pub event: Option<String>,
-    /// JSON object text; `{}` when absent.
+    /// JSON object text as sent (checked to be readable by any JSON parser); `{}` when absent.
     pub properties: String,
-    /// JSON object text of `context`, when given.
+    /// JSON object text of `context` as sent, when given.
     pub context: Option<String>,
     /// Parts of `context` the `users` table keeps.
     pub traits: Option<String>,
@@ -213,6 +213,124 @@ pub fn parse_batch(body: &[u8]) -> Result<ParsedBatch, BatchError> {
     Ok(out)
 }
 
+/// An event as it arrives: every field still raw JSON, borrowed from the body, so reading it
+/// allocates nothing. `null` reads as absent.
+#[derive(Deserialize)]
+struct WireEvent<'a> {
+    #[serde(borrow, default)]
+    event_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    timestamp: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    user_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    anonymous_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    session_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    seq: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    spec_revision: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    flow_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    step_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    event: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    properties: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    context: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct WireContext<'a> {
+    #[serde(borrow, default)]
+    traits: Option<&'a RawValue>,
+    #[serde(default)]
+    locale: Option<String>,
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+/// Reads any JSON value and keeps nothing, but decodes every string (so lone surrogates and bad
+/// escapes fail) and every number (so values beyond f64 fail). Objects stored as text pass
+/// through it, which guarantees that what the collector stores is JSON every parser reads.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Checked, E> {
+        if v.is_finite() {
+            Ok(Checked)
+        } else {
+            Err(E::custom("number out of range"))
+        }
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_none<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+}
+
+/// A JSON object's text, checked to be one that every parser reads.
+fn checked_object(raw: &RawValue) -> Option<String> {
+    let text = raw.get();
+    if !text.starts_with('{') || serde_json::from_str::<Checked>(text).is_err() {
+        return None;
+    }
+    Some(text.to_owned())
+}
+
+/// A string field: `Ok(None)` when absent, `Err(())` when not a string or longer than `bound`.
+fn string_field(raw: Option<&RawValue>, bound: usize) -> Result<Option<String>, ()> {
+    match raw {
+        None => Ok(None),
+        Some(r) => match serde_json::from_str::<String>(r.get()) {
+            Ok(s) if s.len() <= bound => Ok(Some(s)),
+            _ => Err(()),
+        },
+    }
+}
+
 /// Validates one event's JSON text.
 pub fn parse_event(index: usize, raw: &str) -> Result<EventRecord, Rejection> {
     let reject = |code: RejectCode, event_id: Option<String>, detail: String| Rejection {
@@ -229,99 +347,95 @@ pub fn parse_event(index: usize, raw: &str) -> Result<EventRecord, Rejection> {
     if depth > MAX_DEPTH {
         return Err(reject(RejectCode::TooDeep, None, format!("nested {depth} deep, over {MAX_DEPTH}")));
     }
-    let mut obj: Map<String, Value> = match serde_json::from_str::<Value>(raw) {
-        Ok(Value::Object(m)) => m,
-        Ok(_) => return Err(reject(RejectCode::BadField, None, "an event must be a JSON object".into())),
-        // Lone surrogates, numbers beyond f64 and the like: the batch parsed, this event did not.
+    if !raw.starts_with('{') {
+        return Err(reject(RejectCode::BadField, None, "an event must be a JSON object".into()));
+    }
+    let w: WireEvent<'_> = match serde_json::from_str(raw) {
+        Ok(w) => w,
+        // A repeated key and the like: the batch parsed, this event did not.
         Err(e) => return Err(reject(RejectCode::BadField, None, format!("unreadable event: {e}"))),
     };
-    let raw_id = obj.get("event_id").and_then(Value::as_str).map(|s| truncate(s, MAX_ID).to_owned());
 
-    let event_id = match obj.remove("event_id") {
-        None | Some(Value::Null) => return Err(reject(RejectCode::MissingField, None, "event_id is missing".into())),
-        Some(Value::String(s)) => match canonical_uuid(&s) {
+    let event_id = match w.event_id {
+        None => return Err(reject(RejectCode::MissingField, None, "event_id is missing".into())),
+        Some(r) => match serde_json::from_str::<String>(r.get()).ok().and_then(|s| canonical_uuid(&s)) {
             Some(id) => id,
-            None => return Err(reject(RejectCode::BadEventId, raw_id, "event_id is not a UUID".into())),
+            None => return Err(reject(RejectCode::BadEventId, None, "event_id must be a UUID string".into())),
         },
-        Some(_) => return Err(reject(RejectCode::BadEventId, None, "event_id must be a string".into())),
     };
     let id = Some(event_id.clone());
-    let name = match obj.remove("name") {
-        None | Some(Value::Null) => return Err(reject(RejectCode::MissingField, id, "name is missing".into())),
-        Some(Value::String(s)) => match EVENT_NAMES.iter().find(|n| **n == s) {
+    let name = match w.name {
+        None => return Err(reject(RejectCode::MissingField, id, "name is missing".into())),
+        Some(r) => match serde_json::from_str::<String>(r.get()).ok().and_then(|s| EVENT_NAMES.iter().find(|n| **n == s)) {
             Some(n) => *n,
-            None => return Err(reject(RejectCode::BadName, id, format!("unknown event name {:?}", truncate(&s, 64)))),
+            None => return Err(reject(RejectCode::BadName, id, format!("unknown event name {}", truncate(r.get(), 64)))),
         },
-        Some(_) => return Err(reject(RejectCode::BadName, id, "name must be a string".into())),
     };
-    let timestamp = match obj.remove("timestamp") {
-        None | Some(Value::Null) => return Err(reject(RejectCode::MissingField, id, "timestamp is missing".into())),
-        Some(v) => match v.as_i64().filter(|t| (MIN_TIMESTAMP_MS..=MAX_TIMESTAMP_MS).contains(t)) {
+    let timestamp = match w.timestamp {
+        None => return Err(reject(RejectCode::MissingField, id, "timestamp is missing".into())),
+        Some(r) => match serde_json::from_str::<i64>(r.get()).ok().filter(|t| (MIN_TIMESTAMP_MS..=MAX_TIMESTAMP_MS).contains(t)) {
             Some(t) => t,
             None => {
                 return Err(reject(RejectCode::BadTimestamp, id, "timestamp must be integer milliseconds since 1970 between 2000 and 2100".into()))
             }
         },
     };
-    let anonymous_id = match obj.remove("anonymous_id") {
-        None | Some(Value::Null) => return Err(reject(RejectCode::MissingField, id, "anonymous_id is missing".into())),
-        Some(v) => match bounded_string(v, MAX_ID) {
-            Ok(s) if !s.is_empty() => s,
-            _ => return Err(reject(RejectCode::BadField, id, format!("anonymous_id must be a non-empty string of at most {MAX_ID} bytes"))),
-        },
+    let anonymous_id = match string_field(w.anonymous_id, MAX_ID) {
+        Ok(None) => return Err(reject(RejectCode::MissingField, id, "anonymous_id is missing".into())),
+        Ok(Some(s)) if !s.is_empty() => s,
+        _ => return Err(reject(RejectCode::BadField, id, format!("anonymous_id must be a non-empty string of at most {MAX_ID} bytes"))),
     };
-
-    let mut field = |key: &str, bound: usize| -> Result<Option<String>, Rejection> {
-        match obj.remove(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => bounded_string(v, bound)
-                .map(Some)
-                .map_err(|_| reject(RejectCode::BadField, id.clone(), format!("{key} must be a string of at most {bound} bytes"))),
-        }
+    let field = |key: &str, raw: Option<&RawValue>, bound: usize| -> Result<Option<String>, Rejection> {
+        string_field(raw, bound).map_err(|_| reject(RejectCode::BadField, id.clone(), format!("{key} must be a string of at most {bound} bytes")))
     };
-    let user_id = field("user_id", MAX_ID)?;
-    let session_id = field("session_id", MAX_ID)?;
-    let spec_revision = field("spec_revision", MAX_NAME_FIELD)?;
-    let flow_id = field("flow_id", MAX_NAME_FIELD)?;
-    let step_id = field("step_id", MAX_NAME_FIELD)?;
-    let event = field("event", MAX_NAME_FIELD)?;
+    let user_id = field("user_id", w.user_id, MAX_ID)?;
+    let session_id = field("session_id", w.session_id, MAX_ID)?;
+    let spec_revision = field("spec_revision", w.spec_revision, MAX_NAME_FIELD)?;
+    let flow_id = field("flow_id", w.flow_id, MAX_NAME_FIELD)?;
+    let step_id = field("step_id", w.step_id, MAX_NAME_FIELD)?;
+    let event = field("event", w.event, MAX_NAME_FIELD)?;
 
-    let seq = match obj.remove("seq") {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_i64().filter(|n| *n >= 0) {
+    let seq = match w.seq {
+        None => None,
+        Some(r) => match serde_json::from_str::<i64>(r.get()).ok().filter(|n| *n >= 0) {
             Some(n) => Some(n),
             None => return Err(reject(RejectCode::BadField, id, "seq must be a non-negative integer".into())),
         },
     };
-    let properties = match obj.remove("properties") {
-        None | Some(Value::Null) => "{}".to_owned(),
-        Some(v @ Value::Object(_)) => v.to_string(),
-        Some(_) => return Err(reject(RejectCode::BadField, id, "properties must be an object".into())),
+    let properties = match w.properties {
+        None => "{}".to_owned(),
+        Some(r) => match checked_object(r) {
+            Some(text) => text,
+            None => return Err(reject(RejectCode::BadField, id, "properties must be a JSON object".into())),
+        },
     };
-    let (context, traits, locale, stage) = match obj.remove("context") {
-        None | Some(Value::Null) => (None, None, None, None),
-        Some(Value::Object(ctx)) => {
-            let traits = match ctx.get("traits") {
-                None | Some(Value::Null) => None,
-                Some(t @ Value::Object(_)) => Some(t.to_string()),
+    let (context, traits, locale, stage) = match w.context {
+        None => (None, None, None, None),
+        Some(r) => {
+            let Some(text) = checked_object(r) else {
+                return Err(reject(RejectCode::BadField, id, "context must be a JSON object".into()));
+            };
+            let ctx: WireContext<'_> = match serde_json::from_str(r.get()) {
+                Ok(c) => c,
+                Err(e) => return Err(reject(RejectCode::BadField, id, format!("context: {e}"))),
+            };
+            let traits = match ctx.traits {
+                None => None,
+                Some(t) if t.get().starts_with('{') => Some(t.get().to_owned()),
                 Some(_) => return Err(reject(RejectCode::BadField, id, "context.traits must be an object".into())),
             };
-            let sub = |key: &str, bound: usize| -> Result<Option<String>, ()> {
-                match ctx.get(key) {
-                    None | Some(Value::Null) => Ok(None),
-                    Some(Value::String(s)) if s.len() <= bound => Ok(Some(s.clone())),
-                    Some(_) => Err(()),
+            let bounded = |v: &Option<String>, key: &str, bound: usize| {
+                if v.as_ref().is_some_and(|s| s.len() > bound) {
+                    Err(reject(RejectCode::BadField, id.clone(), format!("context.{key} must be a string of at most {bound} bytes")))
+                } else {
+                    Ok(())
                 }
             };
-            let locale = sub("locale", MAX_LOCALE)
-                .map_err(|_| reject(RejectCode::BadField, id.clone(), format!("context.locale must be a string of at most {MAX_LOCALE} bytes")))?;
-            let stage = sub("stage", MAX_NAME_FIELD)
-                .map_err(|_| reject(RejectCode::BadField, id.clone(), format!("context.stage must be a string of at most {MAX_NAME_FIELD} bytes")))?;
-            sub("path", MAX_PATH)
-                .map_err(|_| reject(RejectCode::BadField, id.clone(), format!("context.path must be a string of at most {MAX_PATH} bytes")))?;
-            (Some(Value::Object(ctx).to_string()), traits, locale, stage)
+            bounded(&ctx.locale, "locale", MAX_LOCALE)?;
+            bounded(&ctx.stage, "stage", MAX_NAME_FIELD)?;
+            bounded(&ctx.path, "path", MAX_PATH)?;
+            (Some(text), traits, ctx.locale, ctx.stage)
         }
-        Some(_) => return Err(reject(RejectCode::BadField, id, "context must be an object".into())),
     };
 
     // Fields the contract's table lists for each name (docs/events.md), so reports can rely on them.
@@ -355,13 +469,6 @@ pub fn parse_event(index: usize, raw: &str) -> Result<EventRecord, Rejection> {
         locale,
         stage,
     })
-}
-
-fn bounded_string(v: Value, bound: usize) -> Result<String, ()> {
-    match v {
-        Value::String(s) if s.len() <= bound => Ok(s),
-        _ => Err(()),
-    }
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.

@@ -90,15 +90,10 @@ async fn open(c: &Config, metrics: Arc<Metrics>) -> Result<Arc<dyn Store>, Strin
 
 /// The database URL without its password, for messages and logs.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let (Some(s), Some(at)) = (url.find("://"), url.rfind('@')) else { return url.to_owned() };
+    match url.get(s + 3..at).and_then(|creds| creds.split_once(':')) {
+        Some((user, _)) => format!("{}{user}:***{}", url.get(..s + 3).unwrap_or(""), url.get(at..).unwrap_or("")),
+        None => url.to_owned(),
     }
 }
 

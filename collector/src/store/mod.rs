@@ -72,24 +72,31 @@ pub struct ProjectRow {
     pub created_at: i64,
 }
 
-/// One stored event: the validated record plus the times the collector adds.
+/// One stored event: the validated record plus the corrected time the collector adds.
 #[derive(Clone, Debug)]
 pub struct EventRow {
     pub record: EventRecord,
-    pub sent_at: Option<i64>,
-    pub received_at: i64,
     pub corrected_at: i64,
     pub time_flag: Option<&'static str>,
-    pub sdk_version: Option<String>,
 }
 
-/// One request's worth of work for the writer.
+/// One request's worth of work for the writer; the batch-level fields are stored on each of
+/// its events.
 #[derive(Debug)]
 pub struct IngestBatch {
     pub project_id: i64,
     pub received_at: i64,
+    pub sent_at: Option<i64>,
+    pub sdk_version: Option<String>,
     pub events: Vec<EventRow>,
     pub rejected: Vec<Rejection>,
+}
+
+impl IngestBatch {
+    /// A batch with nothing in it: the readiness probe.
+    pub fn probe() -> IngestBatch {
+        IngestBatch { project_id: 0, received_at: crate::now_ms(), sent_at: None, sdk_version: None, events: Vec::new(), rejected: Vec::new() }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -302,7 +302,8 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
     let mut c_sdk_version = Vec::with_capacity(n);
     for (j, ev) in &plan.candidates {
         let r = &ev.record;
-        c_project.push(project(*j));
+        let Some(b) = jobs.get(*j).map(|job| &job.batch) else { continue };
+        c_project.push(b.project_id);
         c_event_id.push(r.event_id.as_str());
         c_name.push(r.name);
         c_timestamp.push(r.timestamp);
@@ -316,11 +317,11 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
         c_event.push(r.event.as_deref());
         c_properties.push(r.properties.as_str());
         c_context.push(r.context.as_deref());
-        c_sent_at.push(ev.sent_at);
-        c_received_at.push(ev.received_at);
+        c_sent_at.push(b.sent_at);
+        c_received_at.push(b.received_at);
         c_corrected_at.push(ev.corrected_at);
         c_time_flag.push(ev.time_flag);
-        c_sdk_version.push(ev.sdk_version.as_deref());
+        c_sdk_version.push(b.sdk_version.as_deref());
     }
 
     let tx = client.transaction().await?;
@@ -470,7 +471,7 @@ impl Store for PgStore {
 
     fn check_writable(&self) -> BoxFut<'_, Result<(), StoreError>> {
         Box::pin(async move {
-            self.ingest(IngestBatch { project_id: 0, received_at: crate::now_ms(), events: Vec::new(), rejected: Vec::new() })
+            self.ingest(IngestBatch::probe())
                 .await
                 .map(|_| ())
         })

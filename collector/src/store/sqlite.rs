@@ -250,7 +250,8 @@ fn commit_group(conn: &mut Connection, jobs: &[IngestJob], writer_id: &str) -> R
              ON CONFLICT (project_id, event_id) DO NOTHING"
         ))?;
         for (j, ev) in &plan.candidates {
-            let project_id = jobs.get(*j).map(|job| job.batch.project_id).unwrap_or_default();
+            let Some(b) = jobs.get(*j).map(|job| &job.batch) else { continue };
+            let project_id = b.project_id;
             let r = &ev.record;
             let n = ins.execute(params![
                 project_id,
@@ -267,11 +268,11 @@ fn commit_group(conn: &mut Connection, jobs: &[IngestJob], writer_id: &str) -> R
                 r.event,
                 r.properties,
                 r.context,
-                ev.sent_at,
-                ev.received_at,
+                b.sent_at,
+                b.received_at,
                 ev.corrected_at,
                 ev.time_flag,
-                ev.sdk_version,
+                b.sdk_version,
             ])?;
             if let Some(o) = outcomes.get_mut(*j) {
                 if n == 1 {
@@ -316,7 +317,7 @@ fn commit_group(conn: &mut Connection, jobs: &[IngestJob], writer_id: &str) -> R
             }
         }
         if writes == 0 {
-            // A readiness probe (or an all-duplicate group): write something so the commit
+            // A readiness probe carries nothing to store: write a heartbeat so that its commit
             // proves the database is writable.
             tx.execute(
                 "INSERT INTO writer_heartbeat (writer, at) VALUES (?1, ?2) ON CONFLICT (writer) DO UPDATE SET at = excluded.at",
@@ -366,7 +367,7 @@ impl Store for SqliteStore {
 
     fn check_writable(&self) -> BoxFut<'_, Result<(), StoreError>> {
         Box::pin(async move {
-            self.ingest(IngestBatch { project_id: 0, received_at: crate::now_ms(), events: Vec::new(), rejected: Vec::new() })
+            self.ingest(IngestBatch::probe())
                 .await
                 .map(|_| ())
         })
