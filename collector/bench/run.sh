@@ -4,12 +4,12 @@
 # ceiling measured in the same run on the same database. Each figure is the median of RUNS
 # runs. Bounded: every HTTP run lasts SECONDS seconds with CONNECTIONS closed-loop connections.
 #
-# Usage: collector/bench/run.sh            (from the repository root; about 6 minutes)
-#   RUNS=3 SECONDS_PER_RUN=10 CONNECTIONS=32 BACKENDS="sqlite postgres"
+# Usage: collector/bench/run.sh            (from the repository root; about 8 minutes)
+#   RUNS=5 SECONDS_PER_RUN=10 CONNECTIONS=32 BACKENDS="sqlite postgres"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$HOME/.cargo/bin:$PATH"
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
@@ -66,19 +66,25 @@ for backend in $BACKENDS; do
   for i in $(seq "$RUNS"); do
     db=$(database_for "$backend" "raw_$i")
     "$loadgen" raw --database "$db" --batch 500 --events 200000 | tee -a "$work/raw.jsonl" >&2
+    rm -f "$work"/raw_*.db*
   done
   raw=$(median events_per_s < "$work/raw.jsonl")
   results+=("$backend raw 500 $raw - -")
 
-  db=$(database_for "$backend" "http")
-  "$bin" serve --config "$work/bench.toml" --database "$db" --listen 127.0.0.1:0 --log-level warn > "$work/banner" &
-  server_pid=$!
-  for _ in $(seq 100); do grep -q http:// "$work/banner" 2>/dev/null && break; sleep 0.1; done
-  addr=$(sed -n 's|.*http://\([0-9.:]*\).*|\1|p' "$work/banner" | head -n 1)
+  # Each HTTP run starts on an empty database, like each raw run, so both insert into tables
+  # of the same size.
   for size in 10 50; do
     : > "$work/http.jsonl"
     for i in $(seq "$RUNS"); do
+      db=$(database_for "$backend" "http_${size}_$i")
+      : > "$work/banner"
+      "$bin" serve --config "$work/bench.toml" --database "$db" --listen 127.0.0.1:0 --log-level warn > "$work/banner" &
+      server_pid=$!
+      for _ in $(seq 100); do grep -q http:// "$work/banner" 2>/dev/null && break; sleep 0.1; done
+      addr=$(sed -n 's|.*http://\([0-9.:]*\).*|\1|p' "$work/banner" | head -n 1)
       "$loadgen" http --addr "$addr" --key sb_pub_bench --batch "$size" --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN" | tee -a "$work/http.jsonl" >&2
+      kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+      rm -f "$work"/http_*.db*
     done
     eps=$(median events_per_s < "$work/http.jsonl")
     p50=$(median p50_ms < "$work/http.jsonl")
@@ -87,7 +93,6 @@ for backend in $BACKENDS; do
     [ "$fails" = 0 ] || echo "bench: $fails requests failed in $backend batch $size" >&2
     results+=("$backend http $size $eps $p50 $p99")
   done
-  kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 done
 
 printf '\n| backend | mode | events per request / transaction | events/s (median of %s) | p50 ms | p99 ms | share of raw ceiling |\n|---|---|---|---|---|---|---|\n' "$RUNS"

@@ -87,7 +87,9 @@ const CTX: &str = r#"{"traits":{"plan":"free","tier":"tech"},"locale":"ja","path
 /// so it measures the same rows through the same statement shape.
 fn raw_sqlite(path: &str, run: u32, now: i64, batch: usize, total: usize) -> Result<(), String> {
     let mut c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
-    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;").map_err(|e| e.to_string())?;
+    // The collector's own connection settings (WAL, synchronous=FULL, cache size).
+    c.execute_batch("PRAGMA journal_mode=WAL;").map_err(|e| e.to_string())?;
+    c.execute_batch(shirube_collector::store::sqlite::PRAGMAS).map_err(|e| e.to_string())?;
     let mut n = 0;
     while n < total {
         let tx = c.transaction().map_err(|e| e.to_string())?;
@@ -198,19 +200,29 @@ async fn http(args: &[String]) -> Result<String, String> {
             s.set_nodelay(true).map_err(|e| e.to_string())?;
             let mut r = BufReader::new(s);
             let mut n = 0u64;
+            // One buffer per connection, reused: the generator should cost the machine as
+            // little as possible, since it shares the two cores with the collector.
+            let mut req = String::with_capacity(64 * 1024);
+            let prefix = format!(r#"{{"write_key":"{key}","attempt":0,"sdk":{{"name":"shirube","version":"0.1.0"}},"sent_at":"#);
             while Instant::now() < deadline {
+                use std::fmt::Write as _;
                 let ts = shirube_collector::now_ms();
-                let events: Vec<String> =
-                    (0..batch).map(|i| event(&uuid(run, (c as u64) << 32 | (n * batch as u64 + i as u64)), ts - 5)).collect();
+                let mut body = String::with_capacity(batch * 480 + 128);
+                body.push_str(&prefix);
+                let _ = write!(body, "{ts},\"events\":[");
+                for i in 0..batch {
+                    if i > 0 {
+                        body.push(',');
+                    }
+                    body.push_str(&event(&uuid(run, (c as u64) << 32 | (n * batch as u64 + i as u64)), ts - 5));
+                }
+                body.push_str("]}");
                 n += 1;
-                let body = format!(
-                    r#"{{"write_key":"{key}","sent_at":{ts},"attempt":0,"sdk":{{"name":"shirube","version":"0.1.0"}},"events":[{}]}}"#,
-                    events.join(",")
-                );
-                let head = format!("POST /v1/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len());
+                req.clear();
+                let _ = write!(req, "POST /v1/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n", body.len());
+                req.push_str(&body);
                 let t0 = Instant::now();
-                r.get_mut().write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
-                r.get_mut().write_all(body.as_bytes()).await.map_err(|e| e.to_string())?;
+                r.get_mut().write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
                 let mut line = String::new();
                 r.read_line(&mut line).await.map_err(|e| e.to_string())?;
                 let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -32,7 +32,7 @@ const POOL_SIZE: usize = 8;
 /// request is answered 503 instead of hanging.
 const STATEMENT_TIMEOUT_MS: u64 = 10_000;
 /// An advisory lock id shared by every collector process, held while migrating.
-const MIGRATION_LOCK: i64 = 0x5348_4952_5542_45; // "SHIRUBE"
+const MIGRATION_LOCK: i64 = 0x0053_4849_5255_4245; // "SHIRUBE" in ASCII
 
 const MIGRATIONS: &[(i64, &str)] = &[(
     1,
