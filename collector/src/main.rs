@@ -192,7 +192,7 @@ async fn project_create(c: Config, name: String, origins: Vec<String>, identity_
     } else {
         println!("  origins          {}", origins.join(" "));
     }
-    println!("running collectors pick the project up within a few seconds");
+    println!("running collectors pick the project up within a second");
     Ok(())
 }
 

@@ -112,8 +112,9 @@ pub struct Registry {
 }
 
 /// An unknown key triggers a re-read at most this often, so a project created a moment ago
-/// works at once but random keys cannot make every request hit the database.
-const MISS_REFRESH: Duration = Duration::from_secs(1);
+/// works within a fraction of a second, but random keys cannot make every request hit the
+/// database (at most four cheap reads a second).
+const MISS_REFRESH: Duration = Duration::from_millis(250);
 
 impl Registry {
     pub fn new() -> Registry {

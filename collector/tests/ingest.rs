@@ -112,6 +112,15 @@ async fn partly_invalid_batch(b: Backend) {
     assert_eq!(db.scalar("SELECT count(*) FROM quarantine WHERE code = 'bad_name' AND idx = 4").await, 1);
     let kept = db.text("SELECT raw FROM quarantine WHERE code = 'bad_name'").await.unwrap_or_default();
     assert!(kept.contains("step_seen"), "the quarantine keeps the event text: {kept}");
+    // The hourly purge keeps rejections younger than the retention and deletes older ones.
+    let metrics = std::sync::Arc::new(shirube_collector::metrics::Metrics::default());
+    let store = shirube_collector::store::open(&db.url, metrics).await.expect("open");
+    let now = shirube_collector::now_ms();
+    assert_eq!(store.purge_quarantine(now - 7 * 86_400_000).await.expect("purge"), 0);
+    assert_eq!(store.purge_quarantine(now + 1_000).await.expect("purge"), 5);
+    store.close().await;
+    assert_eq!(db.scalar("SELECT count(*) FROM quarantine").await, 0);
+    assert_eq!(db.count_events().await, 3, "events are not touched by the purge");
 }
 
 async fn oversize_bodies(b: Backend) {

@@ -130,3 +130,95 @@ both!(
     sigterm_drains_in_flight_requests,
     sigterm_gives_up_on_stuck_requests_after_the_grace,
 );
+
+/// `serve --dev` as DESIGN.md's contract says: SQLite in a temporary directory, the project
+/// `demo` with its keys printed, any origin, state sync with `sb_secret_demo`; the directory is
+/// removed on exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_dev_is_the_contract() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shirube-collector"))
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--log-level", "warn"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let banner: Vec<String> = std::io::BufReader::new(stdout).lines().take(7).map(|l| l.unwrap_or_default()).collect();
+    let text = banner.join("\n");
+    for want in ["sb_pub_demo", "sb_admin_demo", "sb_secret_demo", "project   demo"] {
+        assert!(text.contains(want), "banner lacks {want}: {text}");
+    }
+    let addr: std::net::SocketAddr = banner[0].split("http://").nth(1).and_then(|a| a.trim().parse().ok()).expect("address");
+    let db_path = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("database  sqlite:"))
+        .and_then(|l| l.split(' ').next())
+        .map(std::path::PathBuf::from)
+        .expect("database path");
+    assert!(db_path.exists() && db_path.starts_with(std::env::temp_dir()), "{db_path:?}");
+    let id = uuid(seed(), 1);
+    let r = request(addr, "POST", "/v1/batch", &[("Origin", "https://anything.example")], batch("sb_pub_demo", &[event(&id)]).as_bytes()).await;
+    assert_eq!((r.status, r.json()["accepted"].as_i64()), (200, Some(1)), "{}", r.text());
+    let exp = request(addr, "GET", "/v1/export", &[("Authorization", "Bearer sb_admin_demo")], b"").await;
+    assert!(exp.text().contains(&id));
+    let h = shirube_collector::project::sign_user("sb_secret_demo", "u_1");
+    let r = request(addr, "POST", &format!("/v1/state/demo/u_1?wk=sb_pub_demo&h={h}"), &[], br#"{"state":{"a":1},"base_version":0}"#).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let ok = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().map(|s| s.success());
+    assert_eq!(ok.ok(), Some(true));
+    let status = child.wait().expect("wait");
+    assert!(status.success());
+    assert!(!db_path.exists(), "the temporary database is removed at exit");
+}
+
+/// `project create` prints keys that work at once against a running collector on the same
+/// database (it re-reads projects on an unknown key), and refuses a second project of that name.
+async fn project_create_then_use(b: Backend) {
+    let db = Db::fresh(&b).await;
+    let mut server = Proc::spawn(&db.url, &[]);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shirube-collector"))
+            .args(args)
+            .args(["--database", &db.url, "--log-level", "warn"])
+            .output()
+            .expect("run the CLI")
+    };
+    let out = run(&["project", "create", "shop", "--origin", "https://shop.example.com"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    let (key, admin, secret) = (field("write key"), field("admin token"), field("identity secret"));
+    assert!(key.starts_with("sb_pub_") && admin.starts_with("sb_admin_") && secret.starts_with("sb_secret_"), "{text}");
+    let id = uuid(seed(), 1);
+    // The running collector re-reads projects on an unknown key at most every 250 ms.
+    let t0 = std::time::Instant::now();
+    let r = loop {
+        let r = request(server.addr, "POST", "/v1/batch", &[("Origin", "https://shop.example.com")], batch(&key, &[event(&id)]).as_bytes()).await;
+        if r.status != 401 || t0.elapsed() > Duration::from_secs(1) {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = request(server.addr, "POST", "/v1/batch", &[("Origin", "https://other.example.com")], batch(&key, &[event(&id)]).as_bytes()).await;
+    assert_eq!(r.status, 403);
+    let exp = request(server.addr, "GET", "/v1/export", &[("Authorization", &format!("Bearer {admin}"))], b"").await;
+    assert!(exp.text().contains(&id));
+    let again = run(&["project", "create", "shop"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let list = run(&["project", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains("shop") && listed.contains(&key) && listed.contains("events 1"), "{listed}");
+    assert_eq!(run(&["project", "create", "bad name!"]).status.code(), Some(2));
+    server.signal("-TERM");
+    assert!(server.wait_timeout(Duration::from_secs(15)).is_some_and(|s| s.success()));
+}
+
+both!(project_create_then_use);
