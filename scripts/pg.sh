@@ -13,7 +13,17 @@ pg_start() {
     as=(runuser -u shirube-pg --)
   fi
   "${as[@]}" "$pg_bin/initdb" -D "$PG_DIR/data" -U shirube --auth=trust -E UTF8 --no-locale >/dev/null
-  "${as[@]}" "$pg_bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=on -c max_connections=200" start >/dev/null
+  # A random port may be taken by someone else: try a few before giving up.
+  local tries=0
+  until "${as[@]}" "$pg_bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=on -c max_connections=200" start >/dev/null; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 3 ]; then
+      echo "pg: PostgreSQL did not start; its log:" >&2
+      cat "$PG_DIR/log" >&2
+      return 1
+    fi
+    PG_PORT=$(( 20000 + RANDOM % 20000 ))
+  done
   PG_URL="postgres://shirube@127.0.0.1:$PG_PORT/postgres"
   PG_AS=("${as[@]}")
   export PG_URL PG_DIR PG_PORT
