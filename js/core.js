@@ -115,12 +115,16 @@ export function makeShirube(ensure) {
         return sb;
       }
       const debug = Boolean(options.debug) || /[?&]shirube_debug=1\b/.test(location.search);
+      const c = options.collector;
       const opts = {
         user: options.user ? { id: options.user.id == null ? null : String(options.user.id), traits: options.user.traits || {} } : null,
         locale: options.locale || null,
         debug,
         instance: ++instances,
+        collector: c && c.url && c.writeKey ? { url: String(new URL(c.url, document.baseURI).href), writeKey: String(c.writeKey) } : null,
+        consent: ['pending', 'granted', 'denied'].includes(options.consent) ? options.consent : 'granted',
       };
+      sb._sending = Boolean(opts.collector);
       try {
         sb._sdk = Sdk.create(text, JSON.stringify(opts), (n, j) => sb._emit(n, j), (name) => sb._call(name), (url) => sb._navigate(url));
       } catch (err) {
@@ -169,6 +173,10 @@ export function makeShirube(ensure) {
       this._errors = [];
       this._onError = typeof options.onError === 'function' ? options.onError : null;
       this._navigateHook = typeof options.navigate === 'function' ? options.navigate : null;
+      this._beforeSend = typeof options.beforeSend === 'function' ? options.beforeSend : null;
+      const deny = options.collector && Array.isArray(options.collector.denylist) ? options.collector.denylist : [];
+      this._denylist = new Set(deny.map(String));
+      this._sending = false;
       this.debug = false;
     }
 
@@ -241,9 +249,27 @@ export function makeShirube(ensure) {
       return JSON.parse(this._safe(() => this._sdk.explain()) || '[]');
     }
 
-    /** Sends queued events now; resolves when they are delivered or kept for later. */
-    async flush() {
-      return undefined;
+    /** Sends queued events now; resolves when they are delivered or kept for later (offline, paused). */
+    flush() {
+      if (!this._sdk) return Promise.resolve();
+      return new Promise((resolve) => {
+        const started = this._safe(() => {
+          this._sdk.flush(() => resolve());
+          return true;
+        });
+        if (!started) resolve();
+      });
+    }
+
+    /** Consent for analytics: `pending` keeps events in memory only, `denied` keeps and sends nothing, `granted` sends. */
+    consent(mode) {
+      if (this._sdk && ['pending', 'granted', 'denied'].includes(mode)) this._safe(() => this._sdk.consent(mode));
+    }
+
+    /** Delivery state: events waiting and in flight, and what was dropped and why. */
+    delivery() {
+      if (!this._sdk) return null;
+      return JSON.parse(this._safe(() => this._sdk.delivery()) || 'null');
     }
 
     /** Removes everything Shirube added to the page: nodes, listeners, observers, timers. */
@@ -279,14 +305,31 @@ export function makeShirube(ensure) {
       }
     }
 
+    /** Every event passes here: the property denylist, then beforeSend, then on() listeners. Returns what to send. */
     _emit(name, json) {
       let payload;
-      try { payload = JSON.parse(json); } catch { return; }
+      try { payload = JSON.parse(json); } catch { return undefined; }
       if (name === 'error') {
         this._error(payload);
-        return;
+        return undefined;
+      }
+      if (this._denylist.size) {
+        for (const obj of [payload.properties, payload.context && payload.context.traits]) {
+          if (obj && typeof obj === 'object') for (const k of Object.keys(obj)) if (this._denylist.has(k)) delete obj[k];
+        }
+      }
+      if (this._beforeSend) {
+        try {
+          const r = this._beforeSend(payload);
+          if (r == null || r === false) return undefined;
+          if (typeof r === 'object') payload = r;
+        } catch (err) {
+          console.error('shirube: beforeSend threw; the event is sent unchanged', err);
+        }
       }
       this._deliver(name, payload);
+      if (!this._sending) return undefined;
+      try { return JSON.stringify(payload); } catch { return undefined; }
     }
 
     _error(e) {

@@ -133,6 +133,34 @@ impl Sdk {
             .unwrap_or_else(|| "[]".into())
     }
 
+    /// `consent("pending" | "granted" | "denied")`.
+    pub fn consent(&self, mode: &str) {
+        self.send(Job::Consent(crate::transport::Consent::parse(mode)));
+    }
+
+    /// Sends queued events now; calls `done` when nothing more can be sent now.
+    pub fn flush(&self, done: js_sys::Function) {
+        match &self.shell {
+            Some(s) => s.dispatch(Job::Flush(done)),
+            None => {
+                let _ = done.call0(&JsValue::NULL);
+            }
+        }
+    }
+
+    /// Delivery state as JSON: `{"queued": n, "inflight": n, "stopped": bool, "dropped": {...}}`.
+    pub fn delivery(&self) -> String {
+        self.shell
+            .as_ref()
+            .and_then(|s| {
+                s.with(|i| {
+                    i.delivery_summary()
+                })
+            })
+            .flatten()
+            .unwrap_or_else(|| "null".into())
+    }
+
     /// Removes every node, listener, observer and timer this instance added.
     pub fn destroy(&mut self) {
         if let Some(s) = self.shell.take() {

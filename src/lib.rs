@@ -16,3 +16,5 @@ pub mod dom;
 pub mod runtime;
 #[cfg(target_arch = "wasm32")]
 pub mod store;
+#[cfg(target_arch = "wasm32")]
+pub mod transport;

@@ -25,6 +25,7 @@ use crate::dom::nav::{self, NavWatch};
 use crate::dom::render::{self, Widget};
 use crate::dom::timer::{Frame, Timeout};
 use crate::store::{self, Store, PREFIX};
+use crate::transport::{Consent, Transport};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -63,6 +64,18 @@ pub enum Job {
     /// `identify(userId, traits)`: the same user gets new traits; another user gets their own
     /// progress, and nothing of the previous user's stays on screen.
     Identify(Option<String>, Json),
+    /// Delivery: send what is due; the page is hidden; heartbeat; take over a dead tab's queue;
+    /// a response arrived; an event passed the host's beforeSend; consent changed; flush.
+    Send,
+    Hide,
+    Heartbeat,
+    Reclaim(String),
+    Net { req: u32, status: Option<u16>, retry_after: Option<String> },
+    Enqueue(String, String),
+    Consent(Consent),
+    Flush(js_sys::Function),
+    /// Call a JS function once the state is released (flush promises).
+    Resolve(js_sys::Function),
     Destroy,
 }
 
@@ -119,6 +132,8 @@ pub struct Inner {
     spec_revision: String,
     /// The deferred first evaluation.
     start: Option<Timeout>,
+    /// Delivery to the collector, when one is configured.
+    transport: Option<Transport>,
 }
 
 fn now() -> f64 {
@@ -148,6 +163,9 @@ pub struct Options {
     pub locale: Option<String>,
     pub debug: bool,
     pub instance: u32,
+    /// `collector: { url, writeKey }`.
+    pub collector: Option<(String, String)>,
+    pub consent: Consent,
 }
 
 impl Options {
@@ -163,6 +181,12 @@ impl Options {
             locale: v.get("locale").and_then(|l| l.as_str()).map(String::from),
             debug: v.get("debug").and_then(|d| d.as_bool()).unwrap_or(false),
             instance: v.get("instance").and_then(|d| d.as_f64()).unwrap_or(0.0) as u32,
+            collector: v.get("collector").and_then(|c| {
+                let url = c.get("url").and_then(|u| u.as_str()).filter(|u| !u.is_empty())?;
+                let key = c.get("writeKey").and_then(|k| k.as_str()).filter(|k| !k.is_empty())?;
+                Some((url.to_string(), key.to_string()))
+            }),
+            consent: Consent::parse(v.get("consent").and_then(|c| c.as_str()).unwrap_or("granted")),
         }
     }
 }
@@ -222,9 +246,23 @@ impl Shell {
             debug: opts.debug,
             spec_revision,
             start: None,
+            transport: None,
         };
+        let collector = opts.collector.clone();
+        let consent = opts.consent;
         let shell = Rc::new_cyclic(|me| Shell { me: me.clone(), inner: RefCell::new(Some(inner)), queue: RefCell::new(VecDeque::new()), busy: Cell::new(false), hooks });
         shell.install();
+        if let Some((url, key)) = collector {
+            let weak = shell.weak();
+            shell.with(|i| {
+                let mut t = Transport::new(&i.win, &url, &key, consent, new_id(), now(), env!("CARGO_PKG_VERSION").to_string());
+                t.install(weak, &mut i.store, now());
+                i.transport = Some(t);
+            });
+        }
+        // Say once, at start, if progress and events cannot be kept across reloads.
+        let w = shell.weak();
+        shell.with(|i| i.report_storage(&w));
         let (path, query) = shell.with(|i| nav::location(&i.win)).unwrap_or_default();
         shell.with(|i| i.url = (path.clone(), query.clone()));
         // The first evaluation waits one task, so listeners the host attaches right after
@@ -249,6 +287,15 @@ impl Shell {
         self.me.clone()
     }
 
+    pub fn weak_ref(&self) -> Weak<Shell> {
+        self.me.clone()
+    }
+
+    /// Calls `f` after the current job, outside the state.
+    pub fn later(&self, f: js_sys::Function) {
+        self.queue.borrow_mut().push_back(Job::Resolve(f));
+    }
+
     /// Queues a job and runs the queue unless it is already running.
     pub fn dispatch(&self, job: Job) {
         self.queue.borrow_mut().push_back(job);
@@ -259,6 +306,10 @@ impl Shell {
         loop {
             let next = self.queue.borrow_mut().pop_front();
             let Some(job) = next else { break };
+            if let Job::Resolve(f) = job {
+                let _ = f.call0(&JsValue::NULL);
+                continue;
+            }
             let out = match self.inner.try_borrow_mut() {
                 Ok(mut g) => {
                     if matches!(job, Job::Destroy) {
@@ -289,7 +340,16 @@ impl Shell {
 
     fn call_out(&self, o: Out) {
         let r = match o {
-            Out::Emit(name, json) => self.hooks.emit.call2(&JsValue::NULL, &name.into(), &json.into()).map(|_| ()),
+            Out::Emit(name, json) => {
+                // The wrapper applies the denylist and beforeSend and returns what to send.
+                let r = self.hooks.emit.call2(&JsValue::NULL, &name.clone().into(), &json.into());
+                if let Ok(v) = &r {
+                    if let Some(text) = v.as_string() {
+                        self.queue.borrow_mut().push_back(Job::Enqueue(name, text));
+                    }
+                }
+                r.map(|_| ())
+            }
             Out::Call(name) => match self.hooks.call.call1(&JsValue::NULL, &name.clone().into()) {
                 Ok(v) if v.as_bool() == Some(true) => Ok(()),
                 Ok(_) => {
@@ -581,6 +641,12 @@ fn pick_locale(win: &Window, wanted: Option<&str>, m: &crate::core::model::Model
 
 impl Inner {
     fn run(&mut self, job: Job, shell: &Shell) {
+        self.job(job, shell);
+        // Storage may have failed in any job (a full quota when the queue grew): say so once.
+        self.report_storage(&shell.weak_ref());
+    }
+
+    fn job(&mut self, job: Job, shell: &Shell) {
         match job {
             Job::Engine(input) => {
                 let fx = self.engine.handle(now(), input);
@@ -624,7 +690,49 @@ impl Inner {
                 }
             }
             Job::Identify(user, traits) => self.identify(user, traits, shell),
-            Job::Destroy => {}
+            Job::Send => {
+                if let Some(t) = self.transport.as_mut() {
+                    t.send(shell, now(), false);
+                }
+            }
+            Job::Hide => {
+                self.persist(shell);
+                if let Some(t) = self.transport.as_mut() {
+                    t.hide(shell, &mut self.store, now());
+                }
+            }
+            Job::Heartbeat => {
+                if let Some(t) = self.transport.as_mut() {
+                    t.heartbeat(shell.weak_ref(), &mut self.store, now());
+                }
+            }
+            Job::Reclaim(tab) => {
+                if let Some(t) = self.transport.as_mut() {
+                    if t.reclaim(&tab, &mut self.store, now()) {
+                        t.send(shell, now(), true);
+                    }
+                }
+            }
+            Job::Net { req, status, retry_after } => {
+                if let Some(t) = self.transport.as_mut() {
+                    t.result(shell, &mut self.store, req, status, retry_after, now());
+                }
+            }
+            Job::Enqueue(name, text) => {
+                if let Some(t) = self.transport.as_mut() {
+                    t.enqueue(shell, &mut self.store, &name, text, now());
+                }
+            }
+            Job::Consent(c) => {
+                if let Some(t) = self.transport.as_mut() {
+                    t.set_consent(shell, &mut self.store, c, now());
+                }
+            }
+            Job::Flush(f) => match self.transport.as_mut() {
+                Some(t) => t.flush(shell, f, now()),
+                None => shell.later(f),
+            },
+            Job::Resolve(_) | Job::Destroy => {}
         }
     }
 
@@ -660,6 +768,15 @@ impl Inner {
         let (path, query) = self.url.clone();
         let fx = self.engine.handle(now(), Input::Load { path, query });
         self.apply(fx, shell);
+    }
+
+    pub fn delivery_summary(&self) -> Option<String> {
+        let t = self.transport.as_ref()?;
+        let (queued, inflight, stats, stopped) = t.summary();
+        Some(format!(
+            "{{\"queued\":{},\"inflight\":{},\"stopped\":{},\"dropped\":{{\"queue_overflow\":{},\"too_large\":{},\"rate_limited\":{},\"expired\":{},\"rejected\":{}}}}}",
+            queued, inflight, stopped, stats.queue_overflow, stats.too_large, stats.rate_limited, stats.expired, stats.rejected
+        ))
     }
 
     pub fn item_index(&self, flow: usize, id: &str) -> Option<usize> {
@@ -741,14 +858,24 @@ impl Inner {
     fn persist(&mut self, shell: &Shell) {
         let text = self.engine.progress.to_text();
         self.store.set(&self.progress_key, &text);
+        self.report_storage(&shell.weak_ref());
+    }
+
+    /// Reports, once, that storage is blocked or full (the SDK keeps working from memory).
+    fn report_storage(&mut self, shell: &Weak<Shell>) {
         if let (Some(p), false) = (&self.store.problem, self.store.reported) {
             self.store.reported = true;
-            let msg = format!("{}: progress is kept in memory for this page only, so flows may show again after a reload", p);
+            let msg = format!("{}: progress and unsent events are kept in memory for this page only, so flows may show again after a reload", p);
             let mut s = String::from("{\"message\":");
             json::write_str(&mut s, &msg);
             s.push_str(",\"code\":\"storage_unavailable\"}");
-            self.out.push(Out::Emit("error".into(), s));
-            let _ = shell;
+            // Outside a job (at start) the hook is called directly; inside one, after it.
+            match shell.upgrade() {
+                Some(sh) if !sh.busy.get() => {
+                    let _ = sh.hooks.emit.call2(&JsValue::NULL, &"error".into(), &s.into());
+                }
+                _ => self.out.push(Out::Emit("error".into(), s)),
+            }
         }
     }
 
