@@ -47,6 +47,10 @@ node_tests() {
   node --test --test-concurrency=1 --test-reporter=spec $files
 }
 
+e2e_tests() {
+  cargo build -q -p shirube-collector && node_tests tests/e2e
+}
+
 for layer in "${layers[@]}"; do
   case "$layer" in
     native) run_layer "native: cargo test (core, validator, SDK crate)" cargo test --workspace --exclude shirube-collector ;;
@@ -54,7 +58,7 @@ for layer in "${layers[@]}"; do
     wasm) run_layer "wasm: wasm-bindgen-test in headless Chromium" cargo test --target wasm32-unknown-unknown -p shirube --test web ;;
     node) run_layer "node: npm package and CLI" node_tests tests/node ;;
     browser) run_layer "browser: Playwright in headless Chromium" node_tests tests/browser ;;
-    e2e) run_layer "e2e: demo app + SDK + collector" node_tests tests/e2e ;;
+    e2e) run_layer "e2e: demo app + SDK + collector" e2e_tests ;;
     collector) run_layer "collector: SQLite and PostgreSQL" bash scripts/test-collector.sh ;;
     *) echo "test: unknown layer $layer" >&2; exit 2 ;;
   esac
