@@ -71,8 +71,10 @@ export function serve({ port = 0, connect = [], policy, extra, dirs = MOUNTS, de
         const full = resolve(base, rel);
         if (!full.startsWith(base)) break;
         found = await file(full);
-        // Single-page app routes: /app/anything without a file extension is the app.
+        // Single-page app routes: /app/anything without a file extension is the app; the
+        // layout fixture's own routes (/fixtures/second…) are its page.
         if (!found && prefix === '/app/' && !extname(pathname)) found = await file(join(base, 'index.html'));
+        if (!found && prefix === '/fixtures/' && pathname.startsWith('/fixtures/second')) found = await file(join(base, 'layout.html'));
         break;
       }
       if (!found) {

@@ -165,10 +165,16 @@ fn inline(s: &str, keep_unsafe: bool, depth: u8) -> Vec<Inline> {
             }
             if c == '*' || c == '_' {
                 let body = rest.get(1..).unwrap_or("");
-                // Intraword underscores (snake_case) are text, as in CommonMark.
-                let prev_alnum = s.get(..i).and_then(|p| p.chars().last()).is_some_and(|p| p.is_ascii_alphanumeric() || !p.is_ascii());
-                if !(c == '_' && prev_alnum) && !body.starts_with(' ') {
-                    if let Some(end) = body.find(c).filter(|e| *e > 0) {
+                // Intraword underscores (snake_case, __dunder) are text, as in CommonMark: an
+                // opening `_` must not follow a letter, digit or `_`, and a closing one must not
+                // be followed by one.
+                let word = |ch: char| ch.is_ascii_alphanumeric() || !ch.is_ascii() || ch == '_';
+                let prev_word = s.get(..i).and_then(|p| p.chars().last()).is_some_and(word);
+                let closer = body.char_indices().find(|(k, ch)| {
+                    *ch == c && *k > 0 && (c == '*' || !body.get(k + 1..).and_then(|r| r.chars().next()).is_some_and(word))
+                });
+                if !(c == '_' && prev_word) && !body.starts_with([' ', c]) {
+                    if let Some(end) = closer.map(|(k, _)| k) {
                         push_text(&mut text, &mut out);
                         out.push(Inline::Italic(inline(body.get(..end).unwrap_or(""), keep_unsafe, depth + 1)));
                         i += 2 + end;
@@ -259,6 +265,8 @@ mod tests {
             ("*a* and _b_", vec![Italic(vec![t("a")]), t(" and "), Italic(vec![t("b")])]),
             ("use `a*b`", vec![t("use "), Code("a*b".into())]),
             ("snake_case_name", vec![t("snake_case_name")]),
+            ("window.__xss and _it_", vec![t("window.__xss and "), Italic(vec![t("it")])]),
+            ("_a_b_ c", vec![Italic(vec![t("a_b")]), t(" c")]),
             ("2 * 3 * 4", vec![t("2 * 3 * 4")]),
             ("**unclosed", vec![t("**unclosed")]),
             ("\\*lit\\*", vec![t("*lit*")]),

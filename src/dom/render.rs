@@ -141,6 +141,8 @@ fn heading_and_body(doc: &Document, card: &Element, id: &str, title: Option<&str
         if let Some(h) = el(doc, "h2", "") {
             set(&h, "id", &format!("{}-t", id));
             set(&h, "part", "title");
+            // Each text takes its own direction (English on a right-to-left page stays readable).
+            set(&h, "dir", "auto");
             markdown_inline_into(doc, &h, t);
             set(card, "aria-labelledby", &format!("{}-t", id));
             let _ = card.append_child(&h);
@@ -150,6 +152,7 @@ fn heading_and_body(doc: &Document, card: &Element, id: &str, title: Option<&str
         if let Some(d) = el(doc, "div", "body") {
             set(&d, "id", &format!("{}-b", id));
             set(&d, "part", "body");
+            set(&d, "dir", "auto");
             markdown_into(doc, &d, b);
             set(card, "aria-describedby", &format!("{}-b", id));
             let _ = card.append_child(&d);
@@ -213,7 +216,9 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
             heading_and_body(doc, &c, &id, s.title.as_deref(), s.body.as_deref());
             let footer = el(doc, "div", "footer")?;
             if let Some(p) = &s.progress {
-                add(&footer, text_el(doc, "span", "progress", p))?;
+                let prog = text_el(doc, "span", "progress", p)?;
+                set(&prog, "dir", "auto");
+                add(&footer, Some(prog))?;
             }
             let bs = el(doc, "div", "buttons")?;
             for b in &s.buttons {

@@ -1,6 +1,34 @@
 // Specs used by the fixture pages.
 const tour = (id, steps, extra = {}) => ({ id, kind: 'tour', trigger: { page: '/fixtures/*' }, steps, ...extra });
+const one = (target, extra = {}) => ({
+  version: 1, product: 'layout',
+  flows: [tour('t', [{ id: 's', target, title: 'Step title', body: 'A short body for the step.', ...extra }, { id: 'end', title: 'End' }])],
+});
 export const SPECS = {
+  nested: one('#deep', { placement: 'right' }),
+  sticky: one('#below', { placement: 'top' }),
+  transformed: one('#in-transform', { placement: 'bottom-start' }),
+  zindex: one('#high-z', { placement: 'bottom' }),
+  dialog: one('#in-dialog', { placement: 'bottom' }),
+  late: one('#late', { placement: 'bottom', waitMs: 4000 }),
+  never: one('#never', { placement: 'bottom', waitMs: 2000 }),
+  removed: one('#removable', { placement: 'top', waitMs: 1500 }),
+  rtl: one('#b', { placement: 'bottom-start' }),
+  phone: one('#b', { placement: 'right' }),
+  zoom: one('#b', { placement: 'bottom' }),
+  xss: {
+    version: 1, product: 'xss',
+    flows: [tour('t', [{ id: 's', target: '#b', title: '<img src=x onerror="window.__xss=1">Title', body: 'Body <script>window.__xss=2</script> **bold** [link](/ok) `<b>code</b>` <a href="javascript:window.__xss=3">a</a>' }])],
+  },
+  multipage: {
+    version: 1, product: 'multipage',
+    flows: [tour('t', [
+      { id: 'first', target: '#a', placement: 'bottom', title: 'First page', advance: { page: '/fixtures/second*' } },
+      { id: 'second', target: '#second', placement: 'bottom', page: '/fixtures/second*', title: 'Second page' },
+      { id: 'third', target: '#b', placement: 'right', page: '/fixtures/second*', title: 'Still the second page' },
+    ])],
+  },
+
   basic: {
     version: 1, product: 'fixture', revision: 'test.1',
     flows: [tour('t', [

@@ -1,0 +1,38 @@
+// Layout fixture driver: ?case= picks a spec from specs.js and page behaviour (a late target, an
+// open dialog, RTL); the instance and events are exposed for the tests.
+import { Shirube } from '/js/index.js';
+import { SPECS } from './specs.js';
+
+const p = new URLSearchParams(location.search);
+const name = p.get('case') || 'basic';
+window.__events = [];
+window.__errors = [];
+if (p.get('rtl')) document.documentElement.dir = 'rtl';
+if (name === 'dialog') document.getElementById('dlg').showModal();
+if (name === 'late') {
+  setTimeout(() => {
+    const b = document.createElement('button');
+    b.id = 'late';
+    b.className = 't';
+    b.textContent = 'Rendered after 1.5 s';
+    document.getElementById('slot').append(b);
+  }, 1500);
+}
+// Single-page navigation for the multi-page case: a route renders its own target.
+window.__route = (path) => {
+  history.pushState({}, '', path);
+  document.getElementById('slot').replaceChildren();
+  if (path.includes('second')) {
+    const b = document.createElement('button');
+    b.id = 'second';
+    b.className = 't';
+    b.textContent = 'Second page target';
+    document.getElementById('slot').append(b);
+  }
+};
+if (location.pathname.includes('second')) window.__route(location.pathname + location.search);
+window.__ready = Shirube.init({ spec: SPECS[name], user: { id: p.get('user') || 'layout-user', traits: {} }, locale: p.get('locale') || 'en', onError: (e) => window.__errors.push(e) }).then((sb) => {
+  window.sb = sb;
+  sb.on('*', (e) => window.__events.push({ name: e.name, flow: e.flow_id, step: e.step_id, props: e.properties }));
+  return sb;
+});

@@ -1,0 +1,237 @@
+// Tours on the layouts that break tour libraries (issue 4): in each, after scrolling settles the
+// tooltip sits within 1 px of its place next to the target, its arrow points at the target,
+// nothing is off-screen, and the target is visible and reachable through the overlay's hole.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, startServer, watchProblems, root } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function open(name, { path = '/fixtures/layout.html', query = '', context = browser.context } = {}) {
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  // A user per test: flows show once per user, and tests must not see each other's progress.
+  await page.goto(`${server.base}${path}?case=${name}&user=${name}-${Date.now()}${query}`);
+  await page.waitForFunction(() => window.sb);
+  page.problems = problems;
+  return page;
+}
+
+/** Rects of the step card, its arrow, and the target, once they stop moving. */
+async function settled(page, target) {
+  let last = '';
+  for (let i = 0; i < 100; i++) {
+    const m = await page.evaluate((sel) => {
+      const r = (e) => {
+        if (!e) return null;
+        const b = e.getBoundingClientRect();
+        return { x: b.x, y: b.y, w: b.width, h: b.height };
+      };
+      const rootEl = document.querySelector('shirube-root');
+      const card = rootEl && rootEl.shadowRoot.querySelector('[data-shirube-step]');
+      const t = document.querySelector(sel);
+      // The overlay (if any) has a hole at the target's centre. (The page behind a modal step is
+      // inert, so hit-testing the target itself would not find it, by design.)
+      const path = rootEl && rootEl.shadowRoot.querySelector('.overlay path');
+      const hole = !t || !path || (() => {
+        const b = t.getBoundingClientRect();
+        const pt = new DOMPoint(b.x + b.width / 2, b.y + b.height / 2);
+        return !path.isPointInFill(pt);
+      })();
+      const cardHit = card && (() => {
+        const b = card.getBoundingClientRect();
+        return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === rootEl;
+      })();
+      return {
+        card: r(card), arrow: r(card && card.querySelector('.arrow')), target: r(t), side: card && card.dataset.side,
+        visible: card && getComputedStyle(card).visibility === 'visible', step: card && card.dataset.shirubeStep,
+        vw: document.documentElement.clientWidth, vh: document.documentElement.clientHeight, hole, cardHit,
+      };
+    }, target);
+    const key = JSON.stringify([m.card, m.target]);
+    if (m.card && m.visible && key === last) return m;
+    last = key;
+    await page.waitForTimeout(60);
+  }
+  throw new Error(`the step for ${target} never settled`);
+}
+
+function assertPlaced(m, { offset = 10 } = {}) {
+  const { card: c, target: t, arrow: a, side } = m;
+  const near = (got, want, what) => assert.ok(Math.abs(got - want) <= 1, `${what}: ${got} vs ${want} (side ${side})`);
+  if (side === 'bottom') near(c.y, t.y + t.h + offset, 'top edge below the target');
+  if (side === 'top') near(c.y + c.h, t.y - offset, 'bottom edge above the target');
+  if (side === 'right') near(c.x, t.x + t.w + offset, 'left edge right of the target');
+  if (side === 'left') near(c.x + c.w, t.x - offset, 'right edge left of the target');
+  // The arrow points into the target's span.
+  const ax = a.x + a.w / 2;
+  const ay = a.y + a.h / 2;
+  if (side === 'top' || side === 'bottom') assert.ok(ax >= t.x - 1 && ax <= t.x + t.w + 1, `arrow x ${ax} outside target ${t.x}..${t.x + t.w}`);
+  else assert.ok(ay >= t.y - 1 && ay <= t.y + t.h + 1, `arrow y ${ay} outside target ${t.y}..${t.y + t.h}`);
+  // Nothing off-screen.
+  assert.ok(c.x >= -0.5 && c.y >= -0.5 && c.x + c.w <= m.vw + 0.5 && c.y + c.h <= m.vh + 0.5, `card ${JSON.stringify(c)} inside ${m.vw}×${m.vh}`);
+  assert.ok(t.y >= -0.5 && t.y + t.h <= m.vh + 0.5, 'the target is scrolled into view');
+  assert.ok(m.hole, 'the overlay has a hole at the target');
+  assert.ok(m.cardHit, 'the tooltip is on top of everything at its centre');
+}
+
+test('nested scroll containers: scrolled into view through both, placed on the right', async () => {
+  const page = await open('nested');
+  const m = await settled(page, '#deep');
+  assert.equal(m.side, 'right');
+  assertPlaced(m);
+  const inside = await page.evaluate(() => {
+    const t = document.getElementById('deep').getBoundingClientRect();
+    return ['outer', 'inner'].every((id) => {
+      const c = document.getElementById(id).getBoundingClientRect();
+      return t.top >= c.top - 1 && t.bottom <= c.bottom + 1;
+    });
+  });
+  assert.ok(inside, 'visible inside both scroll containers');
+  // Scrolling a container moves the tooltip with the target in the next frame.
+  await page.evaluate(() => { document.getElementById('inner').scrollTop += 40; });
+  assertPlaced(await settled(page, '#deep'));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('sticky header: the target is not left under it', async () => {
+  const page = await open('sticky');
+  const m = await settled(page, '#below');
+  assertPlaced(m);
+  const header = await page.evaluate(() => document.getElementById('header').getBoundingClientRect().bottom);
+  assert.ok(m.target.y >= header - 0.5, `target top ${m.target.y} below the header ${header}`);
+  await page.close();
+});
+
+for (const [name, sel, side] of [['transformed', '#in-transform', 'bottom'], ['zindex', '#high-z', 'bottom']]) {
+  test(`${name === 'zindex' ? 'z-index 999999' : 'transformed ancestor'}: placed exactly, on top`, async () => {
+    const page = await open(name);
+    const m = await settled(page, sel);
+    assert.equal(m.side, side);
+    assertPlaced(m);
+    if (name === 'transformed') assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
+    await page.close();
+  });
+}
+
+test('target inside an open modal <dialog>: shown above the dialog', async () => {
+  const page = await open('dialog');
+  const m = await settled(page, '#in-dialog');
+  assertPlaced(m);
+  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').parentElement.id), 'dlg', 'the host moved into the dialog');
+  await page.evaluate(() => document.getElementById('dlg').close());
+  await page.waitForFunction(() => document.querySelector('shirube-root').parentElement === document.body);
+  await page.close();
+});
+
+test('target rendered after 1.5 s: the step waits, then shows in place', async () => {
+  const page = await open('late');
+  const t0 = Date.now();
+  const m = await settled(page, '#late');
+  assert.ok(Date.now() - t0 >= 1200, 'shown only after the target rendered');
+  assertPlaced(m);
+  const names = await page.evaluate(() => window.__events.map((e) => e.name));
+  assert.ok(!names.includes('target_missing'));
+  await page.close();
+});
+
+test('target never rendered: target_missing with the wait, the tour ends, the page is untouched', async () => {
+  const page = await open('never');
+  await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), null, { timeout: 6000 });
+  const ev = await page.evaluate(() => window.__events.find((e) => e.name === 'target_missing'));
+  assert.equal(ev.props.selector, '#never');
+  assert.ok(ev.props.waited_ms >= 1900 && ev.props.waited_ms <= 2600, `waited ${ev.props.waited_ms}`);
+  assert.equal(ev.props.policy, 'wait');
+  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelectorAll('[role=dialog]').length), 0);
+  assert.equal(await page.evaluate(() => [...document.body.children].some((c) => c.inert)), false, 'nothing left inert');
+  await page.close();
+});
+
+test('target removed during its step: hidden, then the tour ends after the wait; back in time, it shows again', async () => {
+  const page = await open('removed');
+  assertPlaced(await settled(page, '#removable'));
+  const parent = await page.evaluateHandle(() => document.getElementById('removable').parentElement);
+  await page.evaluate(() => { window.__kept = document.getElementById('removable'); window.__kept.remove(); });
+  await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'));
+  await page.waitForTimeout(500);
+  await page.evaluate((p) => p.append(window.__kept), parent);
+  assertPlaced(await settled(page, '#removable'));
+  await page.evaluate(() => window.__kept.remove());
+  await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), null, { timeout: 5000 });
+  const missing = await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing').length);
+  assert.equal(missing, 1);
+  await page.close();
+});
+
+test('single-page navigation mid-tour, then a full reload: the tour continues where it was', async () => {
+  const page = await open('multipage');
+  assertPlaced(await settled(page, '#a'));
+  await page.evaluate(() => window.__route('/fixtures/second' + location.search));
+  const m = await settled(page, '#second');
+  assert.equal(m.step, 'second');
+  assertPlaced(m);
+  await page.reload();
+  await page.waitForFunction(() => window.sb);
+  const r = await settled(page, '#second');
+  assert.equal(r.step, 'second', 'resumed at the same step');
+  assertPlaced(r);
+  const started = await page.evaluate(() => window.__events.filter((e) => e.name === 'flow_started').length);
+  assert.equal(started, 0, 'a resumed tour does not start again');
+  await page.click('[data-shirube-action=next]');
+  assertPlaced(await settled(page, '#b'));
+  await page.close();
+});
+
+test('right-to-left page: start and end follow the reading direction', async () => {
+  const page = await open('rtl', { query: '&rtl=1' });
+  const m = await settled(page, '#b');
+  assertPlaced(m);
+  assert.ok(Math.abs(m.card.x + m.card.w - (m.target.x + m.target.w)) <= 1, 'bottom-start aligns right edges on an RTL page');
+  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]').getAttribute('dir')), 'rtl');
+  await page.close();
+});
+
+for (const [name, viewport, dsf] of [['phone', { width: 375, height: 667 }, 1], ['zoom', { width: 640, height: 400 }, 2]]) {
+  test(`${name === 'phone' ? 'a 375×667 phone' : '200% zoom (a half-size CSS viewport at device scale 2)'}: flipped or shifted to fit, never off-screen`, async () => {
+    const ctx = await browser.context.browser()?.newContext?.({ viewport, deviceScaleFactor: dsf });
+    const b2 = ctx ? null : await launch({ viewport, deviceScaleFactor: dsf });
+    const page = await open(name, { context: ctx || b2.context });
+    const m = await settled(page, '#b');
+    assertPlaced(m);
+    await page.screenshot({ path: join(root, `docs/screenshots/tour-${name}.png`) });
+    await page.close();
+    await b2?.close();
+  });
+}
+
+test('spec text with markup and scripts shows as text', async () => {
+  const page = await open('xss');
+  await settled(page, '#b');
+  const r = await page.evaluate(() => {
+    const card = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]');
+    return {
+      xss: window.__xss,
+      title: card.querySelector('h2').textContent,
+      tags: [...card.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()),
+      links: [...card.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+      body: card.querySelector('.body').textContent,
+    };
+  });
+  assert.equal(r.xss, undefined);
+  assert.equal(r.title, '<img src=x onerror="window.__xss=1">Title');
+  assert.ok(!r.tags.includes('img') && !r.tags.includes('script'));
+  assert.deepEqual(r.links, ['/ok'], 'only the safe link became a link');
+  assert.ok(r.body.includes('<script>window.__xss=2</script>'));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
