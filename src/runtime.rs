@@ -22,6 +22,7 @@ use crate::dom::layout;
 use crate::dom::listener::Listener;
 use crate::dom::mount::Mount;
 use crate::dom::nav::{self, NavWatch};
+use crate::dom::observer::{Mutations, Resizes};
 use crate::dom::render::{self, Widget};
 use crate::dom::timer::{Frame, Timeout};
 use crate::store::{self, Store, PREFIX};
@@ -29,9 +30,8 @@ use crate::transport::{Consent, Transport};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, HtmlElement, KeyboardEvent, MutationObserver, MutationObserverInit, ResizeObserver, Window};
+use web_sys::{Document, Element, Event, HtmlElement, KeyboardEvent, Window};
 
 /// Session length without activity.
 const SESSION_IDLE_MS: f64 = 30.0 * 60.0 * 1000.0;
@@ -115,8 +115,8 @@ pub struct Inner {
     waits: Vec<(usize, usize)>,
     watches: Vec<(usize, String, bool)>,
     listeners: Vec<Listener>,
-    mutations: Option<(MutationObserver, Closure<dyn Fn(js_sys::Array, MutationObserver)>)>,
-    resize: Option<(ResizeObserver, Closure<dyn Fn(js_sys::Array, ResizeObserver)>)>,
+    mutations: Option<Mutations>,
+    resize: Option<Resizes>,
     nav: Option<NavWatch>,
     frame: Option<Frame>,
     check: Option<Frame>,
@@ -450,29 +450,19 @@ impl Shell {
         });
         // DOM changes: late targets, trigger elements, removed targets, dialogs opening.
         let mw = weak.clone();
-        let mclosure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |_records, _obs| {
-            if let Some(s) = mw.upgrade() {
-                s.dispatch(Job::Mutations);
-            }
-        }));
-        let mutations = MutationObserver::new(mclosure.as_ref().unchecked_ref()).ok().map(|mo| {
-            let init = MutationObserverInit::new();
-            init.set_child_list(true);
-            init.set_subtree(true);
-            init.set_attributes(true);
-            init.set_attribute_filter(&js_sys::Array::of3(&"class".into(), &"hidden".into(), &"open".into()));
-            if let Some(body) = doc.body() {
-                let _ = mo.observe_with_options(&body, &init);
-            }
-            (mo, mclosure)
+        let mutations = doc.body().and_then(|body| {
+            Mutations::new(&body, &["class", "hidden", "open"], move || {
+                if let Some(s) = mw.upgrade() {
+                    s.dispatch(Job::Mutations);
+                }
+            })
         });
         let rw = weak.clone();
-        let rclosure: Closure<dyn Fn(js_sys::Array, ResizeObserver)> = Closure::wrap(Box::new(move |_entries, _obs| {
+        let resize = Resizes::new(move || {
             if let Some(s) = rw.upgrade() {
                 s.dispatch(Job::Moved);
             }
-        }));
-        let resize = ResizeObserver::new(rclosure.as_ref().unchecked_ref()).ok().map(|ro| (ro, rclosure));
+        });
         self.with(|i| {
             i.listeners = ls;
             i.nav = Some(navw);
@@ -933,7 +923,7 @@ impl Inner {
                     if matches!(&v.kind, Kind::Step(_)) {
                         layout::scroll_into_view(&self.doc, &t, &clippers, !self.reduced_motion);
                     }
-                    if let Some((ro, _)) = &self.resize {
+                    if let Some(ro) = &self.resize {
                         ro.observe(&t);
                     }
                     self.targets.retain(|(f, _, _, _)| *f != flow);
@@ -942,7 +932,7 @@ impl Inner {
             }
             None => self.targets.retain(|(f, _, _, _)| *f != flow),
         }
-        if let (Some((ro, _)), Some(c)) = (&self.resize, &card) {
+        if let (Some(ro), Some(c)) = (&self.resize, &card) {
             ro.observe(c);
         }
         // Measure and place before the browser paints, so nothing flashes at 0,0.
@@ -988,7 +978,7 @@ impl Inner {
         let had = self.widgets.iter().any(|w| w.flow == flow);
         let took_focus = self.widgets.iter().any(|w| w.flow == flow && (matches!(&w.view.kind, Kind::Step(_)) || matches!(&w.view.kind, Kind::Announcement(a) if a.style == crate::core::spec::types::AnnouncementStyle::Modal)));
         self.widgets.retain(|w| w.flow != flow);
-        if let Some((ro, _)) = &self.resize {
+        if let Some(ro) = &self.resize {
             if let Some((_, t, _, _)) = self.targets.iter().find(|(f, _, _, _)| *f == flow) {
                 ro.unobserve(t);
             }

@@ -7,5 +7,6 @@ pub mod layout;
 pub mod listener;
 pub mod mount;
 pub mod nav;
+pub mod observer;
 pub mod render;
 pub mod timer;

@@ -288,12 +288,12 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
             set(&launcher, "data-shirube-toggle", &v.flow_id);
             set(&launcher, "aria-expanded", if c.open { "true" } else { "false" });
             set(&launcher, "aria-controls", &format!("{}-panel", id));
-            set(&launcher, "aria-label", &format!("{} — {}. {}", crate::core::markdown::plain_text(&c.title), c.progress, c.toggle_label));
             set(&launcher, "part", "launcher");
+            // The accessible name starts with the visible text (WCAG "label in name"); the
+            // progress in words and the action follow for screen readers.
             launcher.set_text_content(Some(&crate::core::markdown::plain_text(&c.title)));
-            let count = text_el(doc, "span", "count", &format!("{}/{}", c.done, c.total))?;
-            set(&count, "aria-hidden", "true");
-            let _ = launcher.append_child(&count);
+            add(&launcher, text_el(doc, "span", "count", &format!("{}/{}", c.done, c.total)))?;
+            add(&launcher, text_el(doc, "span", "sr", &format!(" ({}; {})", c.progress, c.toggle_label)))?;
             let _ = root.append_child(&launcher);
             if c.open {
                 let p = el(doc, "div", "card panel")?;

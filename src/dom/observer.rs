@@ -1,0 +1,65 @@
+//! Mutation and resize observers as values: dropping one disconnects it. (Dropping the JS handle
+//! alone would leave the observer registered on the page's nodes.)
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, MutationObserver, MutationObserverInit, ResizeObserver};
+
+#[must_use = "a Mutations observer disconnects when dropped"]
+pub struct Mutations {
+    observer: MutationObserver,
+    _closure: Closure<dyn Fn(js_sys::Array, MutationObserver)>,
+}
+
+impl Mutations {
+    /// Watches `root`'s subtree: children added or removed, and the `attributes` listed.
+    pub fn new(root: &Element, attributes: &[&str], f: impl Fn() + 'static) -> Option<Mutations> {
+        let closure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |_records, _obs| f()));
+        let observer = MutationObserver::new(closure.as_ref().unchecked_ref()).ok()?;
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        if !attributes.is_empty() {
+            init.set_attributes(true);
+            let list = js_sys::Array::new();
+            for a in attributes {
+                list.push(&(*a).into());
+            }
+            init.set_attribute_filter(&list);
+        }
+        observer.observe_with_options(root, &init).ok()?;
+        Some(Mutations { observer, _closure: closure })
+    }
+}
+
+impl Drop for Mutations {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
+#[must_use = "a Resizes observer disconnects when dropped"]
+pub struct Resizes {
+    observer: ResizeObserver,
+    _closure: Closure<dyn Fn(js_sys::Array, ResizeObserver)>,
+}
+
+impl Resizes {
+    pub fn new(f: impl Fn() + 'static) -> Option<Resizes> {
+        let closure: Closure<dyn Fn(js_sys::Array, ResizeObserver)> = Closure::wrap(Box::new(move |_entries, _obs| f()));
+        let observer = ResizeObserver::new(closure.as_ref().unchecked_ref()).ok()?;
+        Some(Resizes { observer, _closure: closure })
+    }
+    pub fn observe(&self, e: &Element) {
+        self.observer.observe(e);
+    }
+    pub fn unobserve(&self, e: &Element) {
+        self.observer.unobserve(e);
+    }
+}
+
+impl Drop for Resizes {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
