@@ -35,6 +35,9 @@ const shadow = (page, sel) => page.locator(`shirube-root ${sel}`);
 
 async function axe(page) {
   if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+  // Measure colours after entrance animations (a slideout fades in); the beacon's pulse is endless.
+  await page.evaluate(() => Promise.all(document.querySelector('shirube-root').shadowRoot.getAnimations()
+    .filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity).map((a) => a.finished)));
   const r = await page.evaluate(async () => {
     const res = await window.axe.run(document, { resultTypes: ['violations'] });
     // Only what is inside Shirube's host: the fixture page is not under test.
