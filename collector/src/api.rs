@@ -47,6 +47,10 @@ pub struct App {
     pub limits: Limits,
     pub limiter: RateLimiter,
     pub in_flight: Arc<Semaphore>,
+    /// Dashboard sign-in attempts, all together: a guessing attacker gets a few a second.
+    pub logins: RateLimiter,
+    /// `serve --dev`: `POST /v1/dev/seed` exists.
+    pub dev: bool,
 }
 
 impl App {
@@ -58,13 +62,15 @@ impl App {
             limiter: RateLimiter::new(limits.rate_per_second, limits.burst),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             limits,
+            logins: RateLimiter::new(5.0, 20.0),
+            dev: false,
         }
     }
 }
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/", get(index))
+        .merge(crate::dashboard::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -87,6 +93,9 @@ fn route_label(path: &str) -> &'static str {
         "/v1/export" => "export",
         "/healthz" | "/readyz" => "health",
         "/metrics" => "metrics",
+        p if p.starts_with("/v1/reports/") => "reports",
+        "/" => "dashboard",
+        p if p.starts_with("/dashboard/") => "dashboard",
         p if p.starts_with("/v1/state/") => "state",
         p if p.starts_with("/v1/specs/") => "specs",
         _ => "other",
@@ -163,14 +172,6 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{method} is not allowed on {}; see /openapi.json", uri.path()))
 }
 
-async fn index() -> Response {
-    let text = format!(
-        "Shirube collector {}\n\nThe dashboard will live here. The HTTP API is described at /openapi.json.\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
-}
-
 async fn healthz() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#.into())
 }
@@ -226,7 +227,7 @@ async fn authorize_write_key(app: &App, key: Option<&str>, headers: &HeaderMap) 
 }
 
 /// The project whose admin token is the request's bearer token.
-async fn authorize_admin(app: &App, headers: &HeaderMap) -> Result<Arc<Project>, ApiError> {
+pub(crate) async fn authorize_admin(app: &App, headers: &HeaderMap) -> Result<Arc<Project>, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

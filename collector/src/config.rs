@@ -141,9 +141,29 @@ pub enum Command {
     ProjectCreate { config: Config, name: String, origins: Vec<String>, identity_secret: bool },
     ProjectList(Config),
     Migrate(Config),
+    Seed { config: Config, options: SeedArgs },
     Validate(Vec<String>),
     Help,
     Version,
+}
+
+/// What `seed` was asked for (see `seed::Options`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeedArgs {
+    pub users: usize,
+    pub days: u32,
+    pub project: String,
+    pub seed: u64,
+    /// A spec file to simulate instead of the built-in Acme program.
+    pub spec: Option<String>,
+    /// The last simulated day, `YYYY-MM-DD` (UTC); today when absent.
+    pub end: Option<String>,
+}
+
+impl Default for SeedArgs {
+    fn default() -> Self {
+        SeedArgs { users: 3_000, days: 90, project: DEV_PROJECT.into(), seed: 42, spec: None, end: None }
+    }
 }
 
 pub const USAGE: &str = "\
@@ -156,6 +176,11 @@ usage:
   shirube-collector project list [options]       list projects
   shirube-collector migrate [options]            create or upgrade the database schema
   shirube-collector validate <spec.json>...      validate spec files (as PUT /v1/specs does)
+  shirube-collector seed [--users N] [--days N] [--project NAME] [--seed N] [--spec PATH]
+                         [--end YYYY-MM-DD] [options]
+                                                 store realistic demo events for the dashboard
+                                                 (default: 3000 users over 90 days ending today,
+                                                 project demo, the Acme demo program)
 
 options (flags override environment variables, which override the file):
   --config PATH        TOML configuration file                  (SHIRUBE_CONFIG)
@@ -207,7 +232,7 @@ pub fn parse_args(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Resu
             Some(other) => return err(format!("unknown project command `{other}`; use `project create <name>` or `project list`")),
             None => return err("project needs a command: `project create <name>` or `project list`"),
         },
-        "serve" | "migrate" => None,
+        "serve" | "migrate" | "seed" => None,
         other => return err(format!("unknown command `{other}`; run `shirube-collector --help`")),
     };
 
@@ -215,6 +240,7 @@ pub fn parse_args(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Resu
     let mut positional = Vec::new();
     let mut origins = Vec::new();
     let mut identity_secret = true;
+    let mut seed = SeedArgs::default();
     while let Some(a) = it.next() {
         let (name, inline) = match a.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
@@ -235,6 +261,22 @@ pub fn parse_args(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Resu
             "--dev" if cmd == "serve" => flags.dev = true,
             "--origin" if sub == Some("create") => origins.push(normalize_origin(&value(name)?)?),
             "--no-identity-secret" if sub == Some("create") => identity_secret = false,
+            "--users" if cmd == "seed" => seed.users = parse_count(name, &value(name)?, 1, 10_000_000)? as usize,
+            "--days" if cmd == "seed" => seed.days = parse_count(name, &value(name)?, 1, 3_650)? as u32,
+            "--seed" if cmd == "seed" => seed.seed = parse_count(name, &value(name)?, 0, u64::MAX)?,
+            "--project" if cmd == "seed" => {
+                let p = value(name)?;
+                check_project_name(&p)?;
+                seed.project = p;
+            }
+            "--spec" if cmd == "seed" => seed.spec = Some(value(name)?),
+            "--end" if cmd == "seed" => {
+                let v = value(name)?;
+                if crate::date::parse_ymd(&v).is_none() {
+                    return err(format!("--end `{v}` is not a date; write it as YYYY-MM-DD"));
+                }
+                seed.end = Some(v);
+            }
             "-h" | "--help" => return Ok(Command::Help),
             f if f.starts_with('-') => return err(format!("unknown option `{f}` for `{cmd}`; run `shirube-collector --help`")),
             p => positional.push(p.to_owned()),
@@ -242,11 +284,12 @@ pub fn parse_args(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Resu
     }
     let config = resolve(&flags, env)?;
     match (cmd, sub) {
-        ("serve", _) | ("migrate", _) if !positional.is_empty() => {
+        ("serve", _) | ("migrate", _) | ("seed", _) if !positional.is_empty() => {
             err(format!("unexpected argument `{}`", positional.join(" ")))
         }
         ("serve", _) => Ok(Command::Serve(config)),
         ("migrate", _) => Ok(Command::Migrate(config)),
+        ("seed", _) => Ok(Command::Seed { config, options: seed }),
         (_, Some("list")) => Ok(Command::ProjectList(config)),
         _ => match positional.as_slice() {
             [name] => {
@@ -366,6 +409,13 @@ fn apply_file(c: &mut Config, path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
+fn parse_count(flag: &str, v: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
+    match v.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => err(format!("{flag} `{v}` must be a whole number from {min} to {max}")),
+    }
+}
+
 fn parse_listen(v: &str, what: &str) -> Result<SocketAddr, ConfigError> {
     v.parse().map_err(|_| ConfigError(format!("{what}: `{v}` is not an address; write it as 127.0.0.1:8787 or [::1]:8787")))
 }
@@ -454,6 +504,22 @@ mod tests {
         assert!(e("project create bad.name").contains("not allowed"));
         assert!(e("project create acme --origin app.example.com").contains("needs a scheme"));
         assert!(e("frobnicate").contains("unknown command"));
+        assert!(e("seed --users 0").contains("whole number from 1"));
+        assert!(e("seed --users many").contains("whole number"));
+        assert!(e("seed --end 2026-02-30").contains("not a date"));
+        assert!(e("seed --project a.b").contains("not allowed"));
+        assert!(e("serve --users 3").contains("unknown option"));
+    }
+
+    #[test]
+    fn seed_options() {
+        let Ok(Command::Seed { options, config }) = parse_args(&args("seed --users 50 --days 30 --seed 7 --end 2026-11-01 --database sqlite:/tmp/s.db"), &no_env) else {
+            panic!("seed parses")
+        };
+        assert_eq!(options, SeedArgs { users: 50, days: 30, seed: 7, end: Some("2026-11-01".into()), ..SeedArgs::default() });
+        assert_eq!(config.database, "sqlite:/tmp/s.db");
+        let Ok(Command::Seed { options, .. }) = parse_args(&args("seed"), &no_env) else { panic!("defaults") };
+        assert_eq!((options.users, options.days, options.project.as_str()), (3_000, 90, "demo"));
     }
 
     #[test]

@@ -4,15 +4,22 @@
 //!
 //! Map: `config` (flags, environment, TOML) → `server` (sockets, shutdown) → `api` (routes,
 //! handlers) → `batch` (pure request parsing) and `store` (SQLite or PostgreSQL behind one
-//! trait). `project`, `ratelimit`, `metrics` and `http` are the pieces handlers share.
+//! trait, with the report rollups in `store::rollup`). The adoption dashboard is `dashboard`
+//! (HTML, sign-in, `/v1/reports/…`) over `report` (what each figure means and its computation);
+//! `seed` writes demo data through the store; `date` is calendar arithmetic. `project`,
+//! `ratelimit`, `metrics` and `http` are the pieces handlers share.
 
 pub mod api;
 pub mod batch;
 pub mod config;
+pub mod dashboard;
+pub mod date;
 pub mod http;
 pub mod metrics;
 pub mod project;
 pub mod ratelimit;
+pub mod report;
+pub mod seed;
 pub mod server;
 pub mod store;
 

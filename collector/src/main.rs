@@ -1,15 +1,15 @@
 //! The `shirube-collector` binary: parses the command line (see `config::USAGE`), then serves,
-//! manages projects, migrates or validates specs. Exit codes: 0 success, 1 a runtime failure
+//! manages projects, migrates, seeds demo data or validates specs. Exit codes: 0 success, 1 a runtime failure
 //! (database, port), 2 a usage or configuration mistake.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use shirube_collector::config::{self, Command, Config, LogFormat};
+use shirube_collector::config::{self, Command, Config, LogFormat, SeedArgs};
 use shirube_collector::metrics::Metrics;
 use shirube_collector::store::{self, ProjectRow, Store};
-use shirube_collector::{dev_project, now_ms, project, server, sync_projects};
+use shirube_collector::{date, dev_project, now_ms, project, seed, server, sync_projects};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Validate(files) => validate(&files),
         Command::Serve(c) => run(c.clone(), |c| Box::pin(serve(c))),
         Command::Migrate(c) => run(c.clone(), |c| Box::pin(migrate(c))),
+        Command::Seed { config, options } => run(config, move |c| Box::pin(seed_demo(c, options))),
         Command::ProjectList(c) => run(c.clone(), |c| Box::pin(project_list(c))),
         Command::ProjectCreate { config, name, origins, identity_secret } => {
             run(config, move |c| Box::pin(project_create(c, name, origins, identity_secret)))
@@ -111,7 +112,7 @@ async fn serve(mut c: Config) -> Result<(), String> {
     let metrics = Arc::new(Metrics::default());
     let store = open(&c, metrics.clone()).await?;
     sync_projects(store.as_ref(), &c.projects).await.map_err(|e| format!("cannot write the configured projects: {e}"))?;
-    let running = server::start(c.listen, store.clone(), metrics, c.limits.clone()).await?;
+    let running = server::start_with(c.listen, store.clone(), metrics, c.limits.clone(), c.dev).await?;
     let mut banner = format!(
         "shirube-collector {} listening on http://{}\n  database  {} ({})\n",
         env!("CARGO_PKG_VERSION"),
@@ -121,11 +122,12 @@ async fn serve(mut c: Config) -> Result<(), String> {
     );
     if c.dev {
         banner.push_str(&format!(
-            "  project   {}\n  write key {}\n  admin     {}\n  identity  {}\n  origins   any (dev)\n",
+            "  project   {}\n  write key {}\n  admin     {}\n  identity  {}\n  origins   any (dev)\n  dashboard http://{}/  (sign in with the admin token)\n",
             config::DEV_PROJECT,
             config::DEV_WRITE_KEY,
             config::DEV_ADMIN_TOKEN,
-            config::DEV_IDENTITY_SECRET
+            config::DEV_IDENTITY_SECRET,
+            running.addr
         ));
     }
     print!("{banner}");
@@ -156,6 +158,57 @@ async fn migrate(c: Config) -> Result<(), String> {
     let store = open(&c, Arc::new(Metrics::default())).await?;
     store.close().await;
     println!("the schema of {} is up to date", redact(&c.database));
+    Ok(())
+}
+
+async fn seed_demo(c: Config, a: SeedArgs) -> Result<(), String> {
+    let spec = match &a.spec {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read the spec {path}: {e}"))?,
+        None => seed::ACME_SPEC.to_owned(),
+    };
+    let end_day = a.end.as_deref().and_then(date::parse_ymd).unwrap_or_else(|| date::day_of_ms(now_ms()));
+    let store = open(&c, Arc::new(Metrics::default())).await?;
+    let mut projects = store.projects().await.map_err(|e| e.to_string())?;
+    if a.project == config::DEV_PROJECT && !projects.iter().any(|p| p.name == a.project) {
+        // The demo project of `serve --dev`, so a seeded file can be served with --dev later.
+        sync_projects(store.as_ref(), &[dev_project()]).await.map_err(|e| e.to_string())?;
+        projects = store.projects().await.map_err(|e| e.to_string())?;
+    }
+    let Some(project) = projects.into_iter().find(|p| p.name == a.project) else {
+        store.close().await;
+        return Err(format!(
+            "no project named {} in {}; create it first with `shirube-collector project create {}`",
+            a.project,
+            redact(&c.database),
+            a.project
+        ));
+    };
+    let opts = seed::Options { users: a.users, days: a.days, end_day, seed: a.seed, spec, not_after: now_ms() };
+    let t0 = std::time::Instant::now();
+    let mut last = std::time::Instant::now();
+    let mut report = |s: &seed::Summary| {
+        if last.elapsed().as_secs() >= 5 {
+            last = std::time::Instant::now();
+            eprintln!("seed: {} of {} users, {} events", s.users, opts.users, s.events);
+        }
+    };
+    let result = seed::run(store.clone(), project.id, &opts, &mut report).await;
+    store.close().await;
+    let s = result?;
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "seeded project {} in {}: {} users over {} days ending {}, {} events in {} batches ({} already there), {:.1} s ({:.0} events/s)",
+        project.name,
+        redact(&c.database),
+        s.users,
+        a.days,
+        date::ymd(end_day),
+        s.events,
+        s.batches,
+        s.duplicates,
+        secs,
+        s.events as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 

@@ -39,7 +39,14 @@ pub struct Running {
 
 /// Binds `listen`, loads projects and starts serving.
 pub async fn start(listen: SocketAddr, store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: Limits) -> Result<Running, String> {
-    let app = Arc::new(App::new(store, metrics, limits.clone()));
+    start_with(listen, store, metrics, limits, false).await
+}
+
+/// As [`start`]; `dev` turns on what only `serve --dev` has (`POST /v1/dev/seed`).
+pub async fn start_with(listen: SocketAddr, store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: Limits, dev: bool) -> Result<Running, String> {
+    let mut app = App::new(store, metrics, limits.clone());
+    app.dev = dev;
+    let app = Arc::new(app);
     app.projects.refresh(app.store.as_ref()).await.map_err(|e| format!("cannot read projects: {e}"))?;
     let listener = TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| format!("cannot read the bound address: {e}"))?;

@@ -7,11 +7,15 @@
 //!   `(project, event_id)` once, however many requests, batches or processes carry it;
 //! - concurrent `ingest` calls are grouped into one transaction by a single writer per process;
 //! - state sync uses optimistic concurrency on `version`;
-//! - spec versions are append-only, numbered from 1 per product.
+//! - spec versions are append-only, numbered from 1 per product;
+//! - the report rollups ([`rollup`]) are updated in the same transaction as the events they
+//!   count, from the events actually inserted, so they always agree with `events`;
+//! - dashboard sessions are stored by the SHA-256 of their id and expire.
 //!
 //! This module must not know HTTP; handlers turn [`StoreError`] into 503.
 
 pub mod postgres;
+pub mod rollup;
 pub mod sqlite;
 
 use std::collections::HashMap;
@@ -180,6 +184,15 @@ pub trait Store: Send + Sync + 'static {
     fn purge_quarantine(&self, before: i64) -> BoxFut<'_, Result<u64, StoreError>>;
     /// Counts stored events of a project (tests, `project list`).
     fn count_events(&self, project_id: i64) -> BoxFut<'_, Result<i64, StoreError>>;
+    /// Reads the rows of a report table (a rollup or `users`) for one project.
+    fn scan(&self, scan: rollup::Scan) -> BoxFut<'_, Result<rollup::Columns, StoreError>>;
+    /// The current spec of every product this project publishes, by product name.
+    fn project_specs(&self, project_id: i64) -> BoxFut<'_, Result<Vec<(String, SpecRow)>, StoreError>>;
+    /// Stores a dashboard session (by the SHA-256 of its id) and deletes expired ones.
+    fn session_create(&self, id_sha256: String, project_id: i64, now: i64, expires_at: i64) -> BoxFut<'_, Result<(), StoreError>>;
+    /// The project of a session that has not expired at `now`.
+    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<i64>, StoreError>>;
+    fn session_delete(&self, id_sha256: String) -> BoxFut<'_, Result<(), StoreError>>;
     /// Finishes queued writes and stops the writer. Later calls fail with an error.
     fn close(&self) -> BoxFut<'_, ()>;
 }
@@ -291,6 +304,44 @@ pub(crate) fn users_of<'a>(inserted: impl Iterator<Item = (i64, &'a EventRow)>) 
     let mut v: Vec<_> = by_key.into_values().collect();
     v.sort_by(|a, b| (a.project_id, &a.user_key).cmp(&(b.project_id, &b.user_key)));
     v
+}
+
+/// An event read back from `events` to rebuild the rollups of a database that predates them.
+pub(crate) struct StoredFact {
+    pub project_id: i64,
+    pub name: String,
+    pub user_key: String,
+    pub corrected_at: i64,
+    pub flow_id: Option<String>,
+    pub step_id: Option<String>,
+    pub spec_revision: Option<String>,
+    pub properties: String,
+    pub context: Option<String>,
+}
+
+impl StoredFact {
+    /// `context.locale`, read only where a rollup keeps it (survey answers).
+    pub fn locale(&self) -> Option<String> {
+        if self.name != "survey_answered" {
+            return None;
+        }
+        let ctx: serde_json::Value = serde_json::from_str(self.context.as_deref()?).ok()?;
+        ctx.get("locale")?.as_str().map(str::to_owned)
+    }
+
+    pub fn fact<'a>(&'a self, locale: Option<&'a str>) -> rollup::Fact<'a> {
+        rollup::Fact {
+            name: &self.name,
+            user_key: &self.user_key,
+            corrected_at: self.corrected_at,
+            flow_id: self.flow_id.as_deref(),
+            step_id: self.step_id.as_deref(),
+            spec_revision: self.spec_revision.as_deref(),
+            properties: &self.properties,
+            context: self.context.as_deref(),
+            locale,
+        }
+    }
 }
 
 /// One exported event as a JSON line: the stored columns under their wire names, plus

@@ -21,9 +21,10 @@ use tokio_postgres::{Client, NoTls};
 
 use crate::metrics::Metrics;
 
+use super::rollup::{self, Cell, Columns, Fact, Scan, TableDelta, Ty};
 use super::{
     drain_group, export_line, plan_group, users_of, BoxFut, ExportCols, ExportStream, IngestBatch, IngestJob,
-    IngestOutcome, ProjectRow, SpecPut, SpecRow, StatePut, StateRow, Store, StoreError, EVENT_COLUMNS,
+    IngestOutcome, ProjectRow, SpecPut, SpecRow, StatePut, StateRow, StoredFact, Store, StoreError, EVENT_COLUMNS,
 };
 
 const QUEUE: usize = 1_024;
@@ -122,7 +123,64 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         writer TEXT PRIMARY KEY,
         at BIGINT NOT NULL
     );",
+), (
+    // The adoption dashboard: rollups (see store/rollup.rs), filled from existing events by
+    // `backfill` in the same transaction, and login sessions.
+    2,
+    "CREATE TABLE rollup_activity (
+        project_id BIGINT NOT NULL, day BIGINT NOT NULL, user_key TEXT NOT NULL, events BIGINT NOT NULL,
+        PRIMARY KEY (project_id, day, user_key)
+    );
+    CREATE TABLE rollup_flows (
+        project_id BIGINT NOT NULL, flow_id TEXT NOT NULL, day BIGINT NOT NULL, user_key TEXT NOT NULL,
+        revision TEXT NOT NULL, started BIGINT NOT NULL, completed BIGINT NOT NULL, dismissed BIGINT NOT NULL,
+        opened BIGINT NOT NULL, answered BIGINT NOT NULL,
+        PRIMARY KEY (project_id, flow_id, day, user_key, revision)
+    );
+    CREATE TABLE rollup_steps (
+        project_id BIGINT NOT NULL, flow_id TEXT NOT NULL, day BIGINT NOT NULL, user_key TEXT NOT NULL,
+        revision TEXT NOT NULL, step_id TEXT NOT NULL, viewed BIGINT NOT NULL, completed BIGINT NOT NULL,
+        dismissed BIGINT NOT NULL,
+        PRIMARY KEY (project_id, flow_id, day, user_key, revision, step_id)
+    );
+    CREATE TABLE rollup_timings (
+        id BIGSERIAL PRIMARY KEY, project_id BIGINT NOT NULL, flow_id TEXT NOT NULL, day BIGINT NOT NULL,
+        user_key TEXT NOT NULL, revision TEXT NOT NULL, step_id TEXT NOT NULL, duration_ms BIGINT NOT NULL
+    );
+    CREATE INDEX rollup_timings_flow_day ON rollup_timings (project_id, flow_id, day);
+    CREATE TABLE rollup_milestones (
+        project_id BIGINT NOT NULL, user_key TEXT NOT NULL, milestone_id TEXT NOT NULL, first_at BIGINT NOT NULL,
+        PRIMARY KEY (project_id, user_key, milestone_id)
+    );
+    CREATE TABLE rollup_stages (
+        id BIGSERIAL PRIMARY KEY, project_id BIGINT NOT NULL, at BIGINT NOT NULL, user_key TEXT NOT NULL,
+        from_stage TEXT NOT NULL, to_stage TEXT NOT NULL
+    );
+    CREATE INDEX rollup_stages_at ON rollup_stages (project_id, at);
+    CREATE TABLE rollup_checklist (
+        project_id BIGINT NOT NULL, flow_id TEXT NOT NULL, item_id TEXT NOT NULL, user_key TEXT NOT NULL,
+        first_at BIGINT NOT NULL,
+        PRIMARY KEY (project_id, flow_id, item_id, user_key)
+    );
+    CREATE TABLE rollup_surveys (
+        id BIGSERIAL PRIMARY KEY, project_id BIGINT NOT NULL, at BIGINT NOT NULL, user_key TEXT NOT NULL,
+        flow_id TEXT NOT NULL, revision TEXT NOT NULL, scale TEXT NOT NULL, score BIGINT NOT NULL, comment TEXT, locale TEXT
+    );
+    CREATE INDEX rollup_surveys_at ON rollup_surveys (project_id, at);
+    CREATE TABLE rollup_targets (
+        project_id BIGINT NOT NULL, day BIGINT NOT NULL, flow_id TEXT NOT NULL, step_id TEXT NOT NULL,
+        selector TEXT NOT NULL, page TEXT NOT NULL, user_key TEXT NOT NULL, n BIGINT NOT NULL,
+        PRIMARY KEY (project_id, day, flow_id, step_id, selector, page, user_key)
+    );
+    CREATE TABLE dashboard_sessions (
+        id_sha256 TEXT PRIMARY KEY, project_id BIGINT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);",
 )];
+
+/// The migration that created the rollups: a database migrated past it from an older version
+/// gets its rollups rebuilt from `events` in the same transaction.
+const ROLLUP_MIGRATION: i64 = 2;
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, conn) = tokio::time::timeout(Duration::from_secs(10), tokio_postgres::connect(url, NoTls))
@@ -196,11 +254,83 @@ async fn migrate(client: &mut Client) -> Result<(), StoreError> {
     for (version, sql) in MIGRATIONS {
         if *version > current {
             tx.batch_execute(sql).await?;
+            if *version == ROLLUP_MIGRATION {
+                backfill(&tx).await?;
+            }
             tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &crate::now_ms()])
                 .await?;
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Fills the rollups from every stored event, in pages, with the same code as ingest.
+async fn backfill(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_postgres::Error> {
+    const PAGE: i64 = 20_000;
+    let mut after = 0i64;
+    let mut total = 0usize;
+    loop {
+        let rows = tx
+            .query(
+                "SELECT id, project_id, name, user_id, anonymous_id, corrected_at, flow_id, step_id, spec_revision, properties, context
+                 FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &PAGE],
+            )
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut page = Vec::with_capacity(rows.len());
+        for r in &rows {
+            after = r.try_get(0)?;
+            page.push(StoredFact {
+                project_id: r.try_get(1)?,
+                name: r.try_get(2)?,
+                user_key: rollup::user_key(r.try_get(3)?, r.try_get(4)?),
+                corrected_at: r.try_get(5)?,
+                flow_id: r.try_get(6)?,
+                step_id: r.try_get(7)?,
+                spec_revision: r.try_get(8)?,
+                properties: r.try_get(9)?,
+                context: r.try_get(10)?,
+            });
+        }
+        total += page.len();
+        let locales: Vec<Option<String>> = page.iter().map(StoredFact::locale).collect();
+        let deltas = rollup::deltas(page.iter().zip(&locales).map(|(f, l)| (f.project_id, f.fact(l.as_deref()))));
+        apply_rollups(tx, &deltas).await?;
+    }
+    if total > 0 {
+        tracing::info!(events = total, "built the report rollups from stored events");
+    }
+    Ok(())
+}
+
+/// Adds rollup deltas inside the caller's transaction: one `unnest` statement per table.
+async fn apply_rollups(tx: &tokio_postgres::Transaction<'_>, deltas: &[(i64, TableDelta)]) -> Result<(), tokio_postgres::Error> {
+    use tokio_postgres::types::ToSql;
+    for (project_id, d) in deltas {
+        let mut arrays: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(vec![*project_id; d.rows.len()])];
+        let mut casts = vec!["$1::BIGINT[]".to_string()];
+        for (i, c) in d.table.cols.iter().enumerate() {
+            match c.ty {
+                Ty::Int => {
+                    let v: Vec<Option<i64>> = d.rows.iter().map(|r| r.get(i).and_then(Cell::as_int)).collect();
+                    arrays.push(Box::new(v));
+                    casts.push(format!("${}::BIGINT[]", i + 2));
+                }
+                Ty::Text => {
+                    let v: Vec<Option<String>> = d.rows.iter().map(|r| r.get(i).and_then(Cell::as_text).map(str::to_owned)).collect();
+                    arrays.push(Box::new(v));
+                    casts.push(format!("${}::TEXT[]", i + 2));
+                }
+            }
+        }
+        let sql = rollup::upsert_sql(d.table, &format!("SELECT * FROM unnest({})", casts.join(", ")), "LEAST");
+        let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
+        tx.execute(&sql, &params).await?;
+    }
     Ok(())
 }
 
@@ -376,6 +506,11 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
         }
     }
 
+    // Rollups first (they borrow the inserted events), then the users they belong to.
+    let keys: Vec<String> =
+        inserted.iter().map(|(_, ev)| rollup::user_key(ev.record.user_id.as_deref(), &ev.record.anonymous_id)).collect();
+    let deltas = rollup::deltas(inserted.iter().zip(&keys).map(|((p, ev), k)| (*p, Fact::of(ev, k))));
+    apply_rollups(&tx, &deltas).await?;
     let users = users_of(inserted.into_iter());
     if !users.is_empty() {
         let u_project: Vec<i64> = users.iter().map(|u| u.project_id).collect();
@@ -739,6 +874,96 @@ impl Store for PgStore {
         Box::pin(async move {
             let mut c = self.pool.get().await?;
             Ok(c.client()?.query_one("SELECT count(*) FROM events WHERE project_id = $1", &[&project_id]).await?.try_get(0)?)
+        })
+    }
+
+    fn scan(&self, scan: Scan) -> BoxFut<'_, Result<Columns, StoreError>> {
+        Box::pin(async move {
+            use tokio_postgres::types::ToSql;
+            let mut c = self.pool.get().await?;
+            let sql = rollup::scan_sql(&scan, &|n| format!("${n}"));
+            let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(scan.project_id)];
+            if let (Some(_), Some((lo, hi))) = (scan.table.range, scan.range) {
+                args.push(Box::new(lo));
+                args.push(Box::new(hi));
+            }
+            if let (true, Some(f)) = (scan.table.by_flow, &scan.flow_id) {
+                args.push(Box::new(f.clone()));
+            }
+            let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
+            let rows = c.client()?.query(&sql, &params).await?;
+            let mut out = Columns::new(scan.table);
+            for r in &rows {
+                for (i, col) in scan.table.cols.iter().enumerate() {
+                    match col.ty {
+                        Ty::Int => out.push_int(i, r.try_get(i)?),
+                        Ty::Text => out.push_text(i, r.try_get::<_, Option<&str>>(i)?),
+                    }
+                }
+                out.len += 1;
+            }
+            Ok(out)
+        })
+    }
+
+    fn project_specs(&self, project_id: i64) -> BoxFut<'_, Result<Vec<(String, SpecRow)>, StoreError>> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let rows = c
+                .client()?
+                .query(
+                    "SELECT p.product, v.version, v.body, v.etag, v.revision, v.created_at FROM spec_products p
+                     JOIN spec_versions v ON v.product = p.product
+                     WHERE p.project_id = $1 AND v.version = (SELECT max(version) FROM spec_versions WHERE product = p.product)
+                     ORDER BY p.product",
+                    &[&project_id],
+                )
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push((
+                    r.try_get(0)?,
+                    SpecRow { version: r.try_get(1)?, body: r.try_get(2)?, etag: r.try_get(3)?, revision: r.try_get(4)?, created_at: r.try_get(5)? },
+                ));
+            }
+            Ok(out)
+        })
+    }
+
+    fn session_create(&self, id_sha256: String, project_id: i64, now: i64, expires_at: i64) -> BoxFut<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let client = c.client()?;
+            client.execute("DELETE FROM dashboard_sessions WHERE expires_at <= $1", &[&now]).await?;
+            client
+                .execute(
+                    "INSERT INTO dashboard_sessions (id_sha256, project_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                    &[&id_sha256, &project_id, &now, &expires_at],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<i64>, StoreError>> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            let row = c
+                .client()?
+                .query_opt("SELECT project_id FROM dashboard_sessions WHERE id_sha256 = $1 AND expires_at > $2", &[&id_sha256, &now])
+                .await?;
+            Ok(match row {
+                Some(r) => Some(r.try_get(0)?),
+                None => None,
+            })
+        })
+    }
+
+    fn session_delete(&self, id_sha256: String) -> BoxFut<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut c = self.pool.get().await?;
+            c.client()?.execute("DELETE FROM dashboard_sessions WHERE id_sha256 = $1", &[&id_sha256]).await?;
+            Ok(())
         })
     }
 

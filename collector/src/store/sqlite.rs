@@ -20,9 +20,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
 
+use super::rollup::{self, Cell, Columns, Fact, Scan, TableDelta, Ty};
 use super::{
     drain_group, export_line, plan_group, users_of, BoxFut, ExportCols, ExportStream, IngestBatch, IngestJob,
-    IngestOutcome, ProjectRow, SpecPut, SpecRow, StatePut, StateRow, Store, StoreError, EVENT_COLUMNS,
+    IngestOutcome, ProjectRow, SpecPut, SpecRow, StatePut, StateRow, StoredFact, Store, StoreError, EVENT_COLUMNS,
 };
 
 /// How long a write waits for SQLite's lock held by another connection or process before the
@@ -127,7 +128,65 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         writer TEXT PRIMARY KEY,
         at INTEGER NOT NULL
     );",
+), (
+    // The adoption dashboard: rollups (see store/rollup.rs), filled from existing events by
+    // `backfill` in the same transaction, and login sessions. Keyed rollups are clustered on
+    // their key (WITHOUT ROWID), so a report's range scan reads neighbouring pages.
+    2,
+    "CREATE TABLE rollup_activity (
+        project_id INTEGER NOT NULL, day INTEGER NOT NULL, user_key TEXT NOT NULL, events INTEGER NOT NULL,
+        PRIMARY KEY (project_id, day, user_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE rollup_flows (
+        project_id INTEGER NOT NULL, flow_id TEXT NOT NULL, day INTEGER NOT NULL, user_key TEXT NOT NULL,
+        revision TEXT NOT NULL, started INTEGER NOT NULL, completed INTEGER NOT NULL, dismissed INTEGER NOT NULL,
+        opened INTEGER NOT NULL, answered INTEGER NOT NULL,
+        PRIMARY KEY (project_id, flow_id, day, user_key, revision)
+    ) WITHOUT ROWID;
+    CREATE TABLE rollup_steps (
+        project_id INTEGER NOT NULL, flow_id TEXT NOT NULL, day INTEGER NOT NULL, user_key TEXT NOT NULL,
+        revision TEXT NOT NULL, step_id TEXT NOT NULL, viewed INTEGER NOT NULL, completed INTEGER NOT NULL,
+        dismissed INTEGER NOT NULL,
+        PRIMARY KEY (project_id, flow_id, day, user_key, revision, step_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE rollup_timings (
+        id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, flow_id TEXT NOT NULL, day INTEGER NOT NULL,
+        user_key TEXT NOT NULL, revision TEXT NOT NULL, step_id TEXT NOT NULL, duration_ms INTEGER NOT NULL
+    );
+    CREATE INDEX rollup_timings_flow_day ON rollup_timings (project_id, flow_id, day);
+    CREATE TABLE rollup_milestones (
+        project_id INTEGER NOT NULL, user_key TEXT NOT NULL, milestone_id TEXT NOT NULL, first_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, user_key, milestone_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE rollup_stages (
+        id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, at INTEGER NOT NULL, user_key TEXT NOT NULL,
+        from_stage TEXT NOT NULL, to_stage TEXT NOT NULL
+    );
+    CREATE INDEX rollup_stages_at ON rollup_stages (project_id, at);
+    CREATE TABLE rollup_checklist (
+        project_id INTEGER NOT NULL, flow_id TEXT NOT NULL, item_id TEXT NOT NULL, user_key TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, flow_id, item_id, user_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE rollup_surveys (
+        id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, at INTEGER NOT NULL, user_key TEXT NOT NULL,
+        flow_id TEXT NOT NULL, revision TEXT NOT NULL, scale TEXT NOT NULL, score INTEGER NOT NULL, comment TEXT, locale TEXT
+    );
+    CREATE INDEX rollup_surveys_at ON rollup_surveys (project_id, at);
+    CREATE TABLE rollup_targets (
+        project_id INTEGER NOT NULL, day INTEGER NOT NULL, flow_id TEXT NOT NULL, step_id TEXT NOT NULL,
+        selector TEXT NOT NULL, page TEXT NOT NULL, user_key TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (project_id, day, flow_id, step_id, selector, page, user_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE dashboard_sessions (
+        id_sha256 TEXT PRIMARY KEY, project_id INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);",
 )];
+
+/// The migration that created the rollups: a database migrated past it from an older version
+/// gets its rollups rebuilt from `events` in the same transaction.
+const ROLLUP_MIGRATION: i64 = 2;
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -155,11 +214,80 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     for (version, sql) in MIGRATIONS {
         if *version > current {
             tx.execute_batch(sql)?;
+            if *version == ROLLUP_MIGRATION {
+                backfill(&tx)?;
+            }
             tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, crate::now_ms()])?;
         }
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Fills the rollups from every stored event, in pages, with the same code as ingest.
+fn backfill(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    const PAGE: i64 = 20_000;
+    let mut after = 0i64;
+    let mut total = 0usize;
+    loop {
+        let mut st = tx.prepare_cached(
+            "SELECT id, project_id, name, user_id, anonymous_id, corrected_at, flow_id, step_id, spec_revision, properties, context
+             FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let mut rows = st.query(params![after, PAGE])?;
+        let mut page = Vec::new();
+        while let Some(r) = rows.next()? {
+            after = r.get(0)?;
+            page.push(StoredFact {
+                project_id: r.get(1)?,
+                name: r.get(2)?,
+                user_key: rollup::user_key(r.get_ref(3)?.as_str_or_null()?, r.get_ref(4)?.as_str()?),
+                corrected_at: r.get(5)?,
+                flow_id: r.get(6)?,
+                step_id: r.get(7)?,
+                spec_revision: r.get(8)?,
+                properties: r.get(9)?,
+                context: r.get(10)?,
+            });
+        }
+        drop(rows);
+        drop(st);
+        if page.is_empty() {
+            break;
+        }
+        total += page.len();
+        let locales: Vec<Option<String>> = page.iter().map(StoredFact::locale).collect();
+        let deltas = rollup::deltas(page.iter().zip(&locales).map(|(f, l)| (f.project_id, f.fact(l.as_deref()))));
+        apply_rollups(tx, &deltas)?;
+    }
+    if total > 0 {
+        tracing::info!(events = total, "built the report rollups from stored events");
+    }
+    Ok(())
+}
+
+/// Adds rollup deltas inside the caller's transaction.
+fn apply_rollups(tx: &rusqlite::Transaction<'_>, deltas: &[(i64, TableDelta)]) -> Result<(), StoreError> {
+    for (project_id, d) in deltas {
+        let n = d.table.cols.len() + 1;
+        let values = format!("VALUES ({})", (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "));
+        let mut st = tx.prepare_cached(&rollup::upsert_sql(d.table, &values, "min"))?;
+        for row in &d.rows {
+            st.execute(rusqlite::params_from_iter(std::iter::once(&Cell::Int(*project_id)).chain(row.iter())))?;
+        }
+    }
+    Ok(())
+}
+
+impl rusqlite::ToSql for Cell {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Cell::Int(v) => ValueRef::Integer(*v),
+            Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+            Cell::Null => ValueRef::Null,
+        }))
+    }
 }
 
 impl SqliteStore {
@@ -300,6 +428,11 @@ fn commit_group(conn: &mut Connection, jobs: &[IngestJob], writer_id: &str) -> R
                first_seen = min(users.first_seen, excluded.first_seen),
                last_seen = max(users.last_seen, excluded.last_seen)",
         )?;
+        // Rollups first (they borrow the inserted events), then the users they belong to.
+        let keys: Vec<String> =
+            inserted.iter().map(|(_, ev)| rollup::user_key(ev.record.user_id.as_deref(), &ev.record.anonymous_id)).collect();
+        let deltas = rollup::deltas(inserted.iter().zip(&keys).map(|((p, ev), k)| (*p, Fact::of(ev, k))));
+        apply_rollups(&tx, &deltas)?;
         for u in users_of(inserted.into_iter()) {
             up.execute(params![u.project_id, u.user_key, u.user_id, u.anonymous_id, u.traits, u.locale, u.stage, u.first_seen, u.last_seen])?;
         }
@@ -582,6 +715,81 @@ impl Store for SqliteStore {
 
     fn count_events(&self, project_id: i64) -> BoxFut<'_, Result<i64, StoreError>> {
         self.with_conn(move |c| Ok(c.query_row("SELECT count(*) FROM events WHERE project_id = ?1", params![project_id], |r| r.get(0))?))
+    }
+
+    fn scan(&self, scan: Scan) -> BoxFut<'_, Result<Columns, StoreError>> {
+        self.with_conn(move |c| {
+            let sql = rollup::scan_sql(&scan, &|n| format!("?{n}"));
+            let mut st = c.prepare_cached(&sql)?;
+            let mut args: Vec<Cell> = vec![Cell::Int(scan.project_id)];
+            if let (Some(_), Some((lo, hi))) = (scan.table.range, scan.range) {
+                args.push(Cell::Int(lo));
+                args.push(Cell::Int(hi));
+            }
+            if let (true, Some(f)) = (scan.table.by_flow, &scan.flow_id) {
+                args.push(Cell::Text(f.clone()));
+            }
+            let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+            let mut out = Columns::new(scan.table);
+            while let Some(r) = rows.next()? {
+                for (i, col) in scan.table.cols.iter().enumerate() {
+                    match col.ty {
+                        Ty::Int => out.push_int(i, r.get(i)?),
+                        Ty::Text => out.push_text(i, r.get_ref(i)?.as_str_or_null()?),
+                    }
+                }
+                out.len += 1;
+            }
+            Ok(out)
+        })
+    }
+
+    fn project_specs(&self, project_id: i64) -> BoxFut<'_, Result<Vec<(String, SpecRow)>, StoreError>> {
+        self.with_conn(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT p.product, v.version, v.body, v.etag, v.revision, v.created_at FROM spec_products p
+                 JOIN spec_versions v ON v.product = p.product
+                 WHERE p.project_id = ?1 AND v.version = (SELECT max(version) FROM spec_versions WHERE product = p.product)
+                 ORDER BY p.product",
+            )?;
+            let rows = st
+                .query_map(params![project_id], |r| {
+                    Ok((r.get(0)?, SpecRow { version: r.get(1)?, body: r.get(2)?, etag: r.get(3)?, revision: r.get(4)?, created_at: r.get(5)? }))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn session_create(&self, id_sha256: String, project_id: i64, now: i64, expires_at: i64) -> BoxFut<'_, Result<(), StoreError>> {
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM dashboard_sessions WHERE expires_at <= ?1", params![now])?;
+            tx.execute(
+                "INSERT INTO dashboard_sessions (id_sha256, project_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id_sha256, project_id, now, expires_at],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<i64>, StoreError>> {
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT project_id FROM dashboard_sessions WHERE id_sha256 = ?1 AND expires_at > ?2",
+                params![id_sha256, now],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    fn session_delete(&self, id_sha256: String) -> BoxFut<'_, Result<(), StoreError>> {
+        self.with_conn(move |c| {
+            c.execute("DELETE FROM dashboard_sessions WHERE id_sha256 = ?1", params![id_sha256])?;
+            Ok(())
+        })
     }
 
     fn close(&self) -> BoxFut<'_, ()> {
