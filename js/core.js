@@ -117,7 +117,7 @@ export function makeShirube(ensure) {
       const debug = Boolean(options.debug) || /[?&]shirube_debug=1\b/.test(location.search);
       const c = options.collector;
       const opts = {
-        user: options.user ? { id: options.user.id == null ? null : String(options.user.id), traits: options.user.traits || {} } : null,
+        user: options.user ? { id: options.user.id == null ? null : String(options.user.id), traits: options.user.traits || {}, hash: options.user.hash ? String(options.user.hash) : null } : null,
         locale: options.locale || null,
         debug,
         instance: ++instances,
@@ -143,7 +143,11 @@ export function makeShirube(ensure) {
         return sb;
       }
       sb.debug = debug;
-      if (debug) sb._debugReport();
+      if (debug) {
+        // The console table at start (after the first evaluation) and whenever a flow starts or ends.
+        setTimeout(() => sb._debugReport(), 50);
+        for (const n of ['flow_started', 'flow_completed', 'flow_dismissed']) sb.on(n, () => sb._debugReport());
+      }
       return sb;
     }
 
@@ -204,12 +208,16 @@ export function makeShirube(ensure) {
     back() { this._sdk && this._safe(() => this._sdk.back()); }
     dismiss() { this._sdk && this._safe(() => this._sdk.dismiss()); }
 
-    /** Switches to another user (their own progress) or updates the current user's traits. */
-    identify(userId, traits) {
+    /**
+     * Switches to another user (their own progress) or updates the current user's traits.
+     * `options.hash` is the new user's signed id, for progress across devices.
+     */
+    identify(userId, traits, options = {}) {
       if (!this._sdk) return;
       let t = '{}';
       try { t = JSON.stringify(traits || {}); } catch { /* keep {} */ }
-      this._safe(() => this._sdk.identify(userId == null ? undefined : String(userId), t));
+      const hash = options && options.hash ? String(options.hash) : undefined;
+      this._safe(() => this._sdk.identify(userId == null ? undefined : String(userId), t, hash));
     }
 
     /** Listens to an event by name (`flow_completed`, …, `error`), or `*` for all. */

@@ -97,9 +97,9 @@ impl Sdk {
         self.send(Job::Engine(Input::Current(Ui::Dismiss(Via::Action))));
     }
 
-    /// `identify(userId or null, traitsJson)`.
-    pub fn identify(&self, user: Option<String>, traits: &str) {
-        self.send(Job::Identify(user.filter(|u| !u.is_empty()), parse(traits)));
+    /// `identify(userId or null, traitsJson, userHash)`.
+    pub fn identify(&self, user: Option<String>, traits: &str, hash: Option<String>) {
+        self.send(Job::Identify(user.filter(|u| !u.is_empty()), parse(traits), hash.filter(|h| !h.is_empty())));
     }
 
     /// What is on screen, milestones, stage and checklist progress, as JSON text.

@@ -63,7 +63,7 @@ pub enum Job {
     Storage(String, Option<String>),
     /// `identify(userId, traits)`: the same user gets new traits; another user gets their own
     /// progress, and nothing of the previous user's stays on screen.
-    Identify(Option<String>, Json),
+    Identify(Option<String>, Json, Option<String>),
     /// Delivery: send what is due; the page is hidden; heartbeat; take over a dead tab's queue;
     /// a response arrived; an event passed the host's beforeSend; consent changed; flush.
     Send,
@@ -76,6 +76,11 @@ pub enum Job {
     Flush(js_sys::Function),
     /// Call a JS function once the state is released (flush promises).
     Resolve(js_sys::Function),
+    /// State sync: load again, save now, a response arrived (is it the load?), its body was read.
+    SyncLoad,
+    SyncSave,
+    SyncResponse(bool, JsValue),
+    Sync(crate::sync::Reply),
     Destroy,
 }
 
@@ -134,6 +139,13 @@ pub struct Inner {
     start: Option<Timeout>,
     /// Delivery to the collector, when one is configured.
     transport: Option<Transport>,
+    /// Progress across devices, with a collector and a signed user id.
+    sync: Option<crate::sync::Sync>,
+    /// The collector and write key, kept to set up sync again after identify().
+    collector: Option<(String, String)>,
+    /// The debug overlay and whether it is expanded.
+    debug_panel: Option<Element>,
+    debug_open: bool,
 }
 
 fn now() -> f64 {
@@ -166,6 +178,8 @@ pub struct Options {
     /// `collector: { url, writeKey }`.
     pub collector: Option<(String, String)>,
     pub consent: Consent,
+    /// `user.hash`: the HMAC of the user id from the host's backend, for state sync.
+    pub user_hash: Option<String>,
 }
 
 impl Options {
@@ -187,6 +201,7 @@ impl Options {
                 Some((url.to_string(), key.to_string()))
             }),
             consent: Consent::parse(v.get("consent").and_then(|c| c.as_str()).unwrap_or("granted")),
+            user_hash: user.and_then(|u| u.get("hash")).and_then(|h| h.as_str()).filter(|h| !h.is_empty()).map(String::from),
         }
     }
 }
@@ -199,6 +214,7 @@ impl Shell {
         if doc.body().is_none() {
             return Err("document.body does not exist yet: call Shirube.init after the page's <body> is parsed".into());
         }
+        let (opts_collector, opts_user, opts_hash) = (opts.collector.clone(), opts.user_id.clone(), opts.user_hash.clone());
         let mut store = Store::new();
         let device = store.get(&format!("{}device", PREFIX)).unwrap_or_else(|| {
             let id = new_id();
@@ -247,6 +263,10 @@ impl Shell {
             spec_revision,
             start: None,
             transport: None,
+            sync: None,
+            collector: opts.collector.clone(),
+            debug_panel: None,
+            debug_open: true,
         };
         let collector = opts.collector.clone();
         let consent = opts.consent;
@@ -258,6 +278,14 @@ impl Shell {
                 let mut t = Transport::new(&i.win, &url, &key, consent, new_id(), now(), env!("CARGO_PKG_VERSION").to_string());
                 t.install(weak, &mut i.store, now());
                 i.transport = Some(t);
+            });
+        }
+        if let (Some((url, key)), Some(user), Some(hash)) = (&opts_collector, &opts_user, &opts_hash) {
+            let weak = shell.weak();
+            shell.with(|i| {
+                let mut s = crate::sync::Sync::new(&i.win, url, key, &i.engine.model.product, user, hash);
+                s.load(weak);
+                i.sync = Some(s);
             });
         }
         // Say once, at start, if progress and events cannot be kept across reloads.
@@ -473,6 +501,10 @@ impl Shell {
 
     fn on_click(&self, e: &Event) {
         let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        if t.closest("[data-shirube-debug-toggle]").ok().flatten().is_some() {
+            self.with(|i| i.toggle_debug());
+            return;
+        }
         let Some(flow_el) = t.closest("[data-flow-index]").ok().flatten() else { return };
         let Some(flow) = flow_el.get_attribute("data-flow-index").and_then(|f| f.parse::<usize>().ok()) else { return };
         let action = if let Some(b) = t.closest("[data-shirube-action]").ok().flatten() {
@@ -631,9 +663,27 @@ fn pick_locale(win: &Window, wanted: Option<&str>, m: &crate::core::model::Model
 
 impl Inner {
     fn run(&mut self, job: Job, shell: &Shell) {
+        let explains = matches!(job, Job::Engine(_) | Job::Url | Job::Check | Job::Storage(..) | Job::Identify(..));
         self.job(job, shell);
         // Storage may have failed in any job (a full quota when the queue grew): say so once.
         self.report_storage(&shell.weak_ref());
+        if self.debug && explains {
+            self.render_debug();
+        }
+    }
+
+    /// Rebuilds the debug overlay from the engine's explanations.
+    fn render_debug(&mut self) {
+        if let Some(p) = self.debug_panel.take() {
+            p.remove();
+        }
+        let delivery = self.delivery_summary().map(|d| format!("delivery {}", d));
+        self.debug_panel = crate::dom::debug::render(&self.doc, &self.mount.layer, &self.engine, self.debug_open, delivery);
+    }
+
+    pub fn toggle_debug(&mut self) {
+        self.debug_open = !self.debug_open;
+        self.render_debug();
     }
 
     fn job(&mut self, job: Job, shell: &Shell) {
@@ -679,7 +729,7 @@ impl Inner {
                     }
                 }
             }
-            Job::Identify(user, traits) => self.identify(user, traits, shell),
+            Job::Identify(user, traits, hash) => self.identify(user, traits, hash, shell),
             Job::Send => {
                 if let Some(t) = self.transport.as_mut() {
                     t.send(shell, now(), false);
@@ -722,11 +772,41 @@ impl Inner {
                 Some(t) => t.flush(shell, f, now()),
                 None => shell.later(f),
             },
+            Job::SyncLoad => {
+                if let Some(s) = self.sync.as_mut() {
+                    s.load(shell.weak_ref());
+                }
+            }
+            Job::SyncSave => {
+                if let Some(s) = self.sync.as_mut() {
+                    s.save(shell.weak_ref(), &self.engine.progress);
+                }
+            }
+            Job::SyncResponse(load, resp) => {
+                if let Some(s) = self.sync.as_mut() {
+                    s.response(shell.weak_ref(), load, resp);
+                }
+            }
+            Job::Sync(reply) => {
+                let merged = self.sync.as_mut().and_then(|s| s.reply(shell.weak_ref(), reply));
+                if let Some(p) = merged {
+                    let fx = self.engine.handle(now(), Input::Progress(p));
+                    self.apply(fx, shell);
+                }
+                let off = self.sync.as_ref().and_then(|s| s.off.clone());
+                if let Some(reason) = off {
+                    self.sync = None;
+                    let mut s = String::from("{\"message\":");
+                    json::write_str(&mut s, &reason);
+                    s.push_str(",\"code\":\"sync_off\"}");
+                    self.out.push(Out::Emit("error".into(), s));
+                }
+            }
             Job::Resolve(_) | Job::Destroy => {}
         }
     }
 
-    fn identify(&mut self, user: Option<String>, traits: Json, shell: &Shell) {
+    fn identify(&mut self, user: Option<String>, traits: Json, hash: Option<String>, shell: &Shell) {
         let mut merged = self.engine.user.traits.clone();
         if user == self.ids.user_id {
             if let (Json::Obj(cur), Json::Obj(new)) = (&mut merged, traits) {
@@ -750,6 +830,15 @@ impl Inner {
         let traits = if matches!(traits, Json::Obj(_)) { traits } else { Json::obj(vec![]) };
         let engine = Engine::new(self.engine.model.clone(), progress, crate::core::engine::User { key, device: self.ids.device.clone(), traits }, self.engine.locale.clone());
         self.engine = engine;
+        // State sync follows the user when the host passes the new user's signed id.
+        self.sync = match (&self.collector, &user, &hash) {
+            (Some((url, key)), Some(u), Some(h)) => {
+                let mut s = crate::sync::Sync::new(&self.win, url, key, &self.engine.model.product, u, h);
+                s.load(shell.weak_ref());
+                Some(s)
+            }
+            _ => None,
+        };
         self.ids.user_id = user;
         self.widgets.clear();
         self.targets.clear();
@@ -848,6 +937,9 @@ impl Inner {
     fn persist(&mut self, shell: &Shell) {
         let text = self.engine.progress.to_text();
         self.store.set(&self.progress_key, &text);
+        if let Some(s) = self.sync.as_mut() {
+            s.changed(shell.weak_ref());
+        }
         self.report_storage(&shell.weak_ref());
     }
 

@@ -362,7 +362,9 @@ async fn state_get(
     check_path(&product, Some(&user_id))?;
     let project = authorize_state(&app, &uri, &headers, &user_id).await?;
     match app.store.state_get(project.id, product, user_id).await.map_err(|e| ApiError::storage(&e))? {
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no state is stored for this user yet")),
+        // No state yet is a normal answer, not an error: a 404 would show up as a failed request
+        // in every new user's browser console.
+        None => Ok(json(StatusCode::OK, r#"{"state":null,"version":0,"updated_at":null}"#.to_string())),
         Some(s) => {
             let mut r = json(StatusCode::OK, format!(r#"{{"state":{},"version":{},"updated_at":{}}}"#, s.state, s.version, s.updated_at));
             if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", s.version)) {

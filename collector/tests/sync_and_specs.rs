@@ -14,7 +14,8 @@ async fn state_sync(b: Backend) {
     let s = Server::start(&b).await;
     let h = sign_user(SECRET, "u_42");
     let r = s.req("GET", &state_path("u_42", &h), &[], b"").await;
-    assert_eq!((r.status, r.code()), (404, "not_found".into()));
+    assert_eq!(r.status, 200, "no state yet is a 200 with null state");
+    assert_eq!((r.json()["state"].clone(), r.json()["version"].clone()), (serde_json::Value::Null, serde_json::json!(0)));
     let r = s.post(&state_path("u_42", &h), r#"{"state":{"milestones":["first_project"]},"base_version":0}"#).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["version"], 1);

@@ -48,17 +48,25 @@ const T = {
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const params = new URLSearchParams(location.search);
-let lang = params.get('lang') || localStorage.getItem('acme:demo:lang') || (navigator.language.startsWith('ja') ? 'ja' : 'en');
-let user = USERS.find((u) => u.id === (params.get('user') || localStorage.getItem('acme:demo:user'))) || USERS[0];
+// localStorage can be blocked (privacy settings) or full; the app keeps working from memory.
+const memory = new Map();
+const storage = {
+  get(k) { try { return window.localStorage.getItem(k); } catch { return memory.has(k) ? memory.get(k) : null; } },
+  set(k, v) { try { window.localStorage.setItem(k, v); } catch { memory.set(k, v); } },
+  keys() { try { return Object.keys(window.localStorage); } catch { return [...memory.keys()]; } },
+  remove(k) { try { window.localStorage.removeItem(k); } catch { memory.delete(k); } },
+};
+let lang = params.get('lang') || storage.get('acme:demo:lang') || (navigator.language.startsWith('ja') ? 'ja' : 'en');
+let user = USERS.find((u) => u.id === (params.get('user') || storage.get('acme:demo:user'))) || USERS[0];
 const t = (k) => (T[lang] && T[lang][k]) || T.en[k] || k;
 
 // ---- App data, per demo user -------------------------------------------------------------
 const dataKey = () => `acme:demo:data:${user.id}`;
 function load() {
-  try { return JSON.parse(localStorage.getItem(dataKey())) || { projects: [], reports: [], members: [], tasks: 0 }; } catch { return { projects: [], reports: [], members: [], tasks: 0 }; }
+  try { return JSON.parse(storage.get(dataKey())) || { projects: [], reports: [], members: [], tasks: 0 }; } catch { return { projects: [], reports: [], members: [], tasks: 0 }; }
 }
 let data = load();
-const save = () => localStorage.setItem(dataKey(), JSON.stringify(data));
+const save = () => storage.set(dataKey(), JSON.stringify(data));
 
 // ---- Shirube -----------------------------------------------------------------------------
 let sb = null;
@@ -77,6 +85,7 @@ async function startShirube() {
   });
   sb.registerAction('openChat', () => $('#chat').classList.remove('hidden'));
   sb.on('*', (e) => { (window.__shirubeEvents ||= []).push(e); });
+  sb.on('error', (e) => { (window.__shirubeErrors ||= []).push(e); });
   window.sb = sb;
 }
 
@@ -248,22 +257,22 @@ async function boot() {
   for (const u of USERS) sel.append(el('option', { value: u.id, selected: u.id === user.id }, u.label));
   sel.addEventListener('change', () => {
     user = USERS.find((u) => u.id === sel.value) || USERS[0];
-    localStorage.setItem('acme:demo:user', user.id);
+    storage.set('acme:demo:user', user.id);
     data = load();
-    if (sb) sb.identify(user.id, user.traits);
+    if (sb) sb.identify(user.id, user.traits, { hash: config.hashes ? config.hashes[user.id] : undefined });
     render();
   });
   const ls = $('#lang-switch');
   ls.value = lang;
   ls.addEventListener('change', async () => {
     lang = ls.value;
-    localStorage.setItem('acme:demo:lang', lang);
+    storage.set('acme:demo:lang', lang);
     translate();
     render();
     await startShirube();
   });
   $('#reset').addEventListener('click', () => {
-    for (const k of Object.keys(localStorage)) if (k.startsWith('acme:demo:data') || k.startsWith('shirube:')) localStorage.removeItem(k);
+    for (const k of storage.keys()) if (k.startsWith('acme:demo:data') || k.startsWith('shirube:')) storage.remove(k);
     location.href = '/app/dashboard';
   });
   $('#help').addEventListener('click', () => sb && sb.start('welcome'));

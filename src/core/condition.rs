@@ -233,7 +233,20 @@ fn describe(c: &Cond, m: &Model) -> String {
     match c {
         Cond::Milestone(i) => format!("the milestone `{}` is reached", m.milestones.get(*i).map(|x| x.id.as_str()).unwrap_or("?")),
         Cond::Trait { name, op, value } => {
-            let word = crate::core::spec::types::TRAIT_OPS.iter().find(|(_, o, _)| o == op).map(|(w, _, _)| *w).unwrap_or("?");
+            let word = match op {
+                TraitOp::Eq => "equals",
+                TraitOp::Ne => "differs from",
+                TraitOp::In => "is one of",
+                TraitOp::Nin => "is none of",
+                TraitOp::Gt => "is greater than",
+                TraitOp::Gte => "is at least",
+                TraitOp::Lt => "is less than",
+                TraitOp::Lte => "is at most",
+                TraitOp::Exists => "exists:",
+                TraitOp::Contains => "contains",
+                TraitOp::WithinDays => "is within the last N days, N =",
+                TraitOp::OlderThanDays => "is older than N days, N =",
+            };
             format!("the trait `{}` {} {}", name, word, value.write(false))
         }
         Cond::Stage { stage, .. } => format!("the stage is `{}`", m.stages.get(*stage).map(|s| s.id.as_str()).unwrap_or("?")),
