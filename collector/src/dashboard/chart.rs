@@ -31,9 +31,9 @@ fn f(v: f64) -> String {
     s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
 }
 
-fn open(id: &str, title: &str, desc: &str, h: f64, class: &str) -> String {
+fn open(id: &str, title: &str, desc: &str, w: f64, h: f64, class: &str) -> String {
     format!(
-        r#"<svg class="chart {class}" viewBox="0 0 {W} {h}" role="img" aria-labelledby="{id}-t {id}-d" preserveAspectRatio="xMidYMid meet"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        r#"<svg class="chart {class}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d" preserveAspectRatio="xMidYMid meet"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
         esc(title),
         esc(desc)
     )
@@ -58,7 +58,7 @@ pub fn bars_and_line(id: &str, title: &str, desc: &str, x: &[String], bars: &Ser
     let n = x.len().max(1);
     let bmax = bars.values.iter().cloned().fold(0.0, f64::max);
     let (btop, bstep) = nice_scale(bmax, 4);
-    let mut s = open(id, title, desc, h, "timeseries");
+    let mut s = open(id, title, desc, W, h, "timeseries");
     // Grid and left axis labels.
     let mut v = 0.0;
     while v <= btop + 1e-9 {
@@ -146,7 +146,7 @@ pub fn hbars(id: &str, title: &str, desc: &str, rows: &[HBar<'_>], max: f64, cla
     let (l, r) = (190.0, 150.0);
     let pw = W - l - r;
     let max = if max > 0.0 { max } else { 1.0 };
-    let mut s = open(id, title, desc, h, "hbars");
+    let mut s = open(id, title, desc, W, h, "hbars");
     for (i, row) in rows.iter().enumerate() {
         let y = 8.0 + row_h * i as f64;
         let bw = (row.value / max * pw).max(0.0);
@@ -180,7 +180,7 @@ pub fn stacked_hbars(id: &str, title: &str, desc: &str, rows: &[(String, Vec<f64
     let h = 16.0 + row_h * rows.len().max(1) as f64;
     let (l, r) = (150.0, 20.0);
     let pw = W - l - r;
-    let mut s = open(id, title, desc, h, "stacked");
+    let mut s = open(id, title, desc, W, h, "stacked");
     for (i, (label, values)) in rows.iter().enumerate() {
         let y = 8.0 + row_h * i as f64;
         let total: f64 = values.iter().sum();
@@ -222,7 +222,7 @@ pub fn stacked_columns(id: &str, title: &str, desc: &str, x: &[String], series: 
     let n = x.len().max(1);
     let totals: Vec<f64> = (0..n).map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum()).collect();
     let (top, step) = nice_scale(totals.iter().cloned().fold(0.0, f64::max), 4);
-    let mut s = open(id, title, desc, h, "timeseries");
+    let mut s = open(id, title, desc, W, h, "timeseries");
     let mut v = 0.0;
     while v <= top + 1e-9 {
         let y = t + ph - v / top * ph;
@@ -268,7 +268,7 @@ pub fn line(id: &str, title: &str, desc: &str, x: &[String], values: &[Option<f6
     let n = x.len().max(1);
     let span = if y_max > y_min { y_max - y_min } else { 1.0 };
     let y_of = |v: f64| t + ph - (v.clamp(y_min, y_max) - y_min) / span * ph;
-    let mut s = open(id, title, desc, h, "timeseries");
+    let mut s = open(id, title, desc, W, h, "timeseries");
     let steps = 4;
     for k in 0..=steps {
         let v = y_min + span * f64::from(k) / f64::from(steps);
@@ -302,14 +302,16 @@ pub fn line(id: &str, title: &str, desc: &str, x: &[String], values: &[Option<f6
     s
 }
 
-/// Columns for a histogram of answers per score, each with its own class (e.g. by sentiment).
-pub fn columns(id: &str, title: &str, desc: &str, x: &[String], values: &[f64], classes: &[&str]) -> String {
+/// Columns for a histogram of answers per score, each with its own class (e.g. by sentiment),
+/// drawn `width` units wide (narrower for half-width cards, so text keeps its size).
+#[allow(clippy::too_many_arguments)]
+pub fn columns(id: &str, title: &str, desc: &str, x: &[String], values: &[f64], classes: &[&str], width: f64) -> String {
     let h = 200.0;
     let (l, r, t, b) = (44.0, 8.0, 14.0, 28.0);
-    let (pw, ph) = (W - l - r, h - t - b);
+    let (pw, ph) = (width - l - r, h - t - b);
     let n = x.len().max(1);
     let (top, step) = nice_scale(values.iter().cloned().fold(0.0, f64::max), 3);
-    let mut s = open(id, title, desc, h, "columns");
+    let mut s = open(id, title, desc, width, h, "columns");
     let mut v = 0.0;
     while v <= top + 1e-9 {
         let y = t + ph - v / top * ph;

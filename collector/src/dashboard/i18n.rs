@@ -87,6 +87,18 @@ impl Lang {
         }
     }
 
+    /// A flow kind (`tour`, `hint`…) in this language; unknown kinds as they are.
+    pub fn kind<'a>(self, kind: &'a str) -> &'a str {
+        match kind {
+            "tour" => self.t(M::KindTour),
+            "hint" => self.t(M::KindHint),
+            "announcement" => self.t(M::KindAnnouncement),
+            "checklist" => self.t(M::KindChecklist),
+            "survey" => self.t(M::KindSurvey),
+            other => other,
+        }
+    }
+
     pub fn t(self, m: M) -> &'static str {
         let (en, ja) = m.texts();
         match self {
@@ -276,6 +288,12 @@ messages! {
     ErrorTitle => "The report could not be shown", "レポートを表示できませんでした";
     StorageError => "The database did not answer. Try again in a few seconds.", "データベースが応答しませんでした。数秒後にもう一度お試しください。";
     PickFlow => "Choose a flow", "フローを選択";
+    KindTour => "tour", "ツアー";
+    KindHint => "hint", "ヒント";
+    KindAnnouncement => "announcement", "お知らせ";
+    KindChecklist => "checklist", "チェックリスト";
+    KindSurvey => "survey", "アンケート";
+    SmallWeeks => "Weeks with fewer than 5 answers are not drawn (their figures are in the CSV).", "回答が5件未満の週は描画していません（数値はCSVにあります）。";
 }
 
 #[cfg(test)]

@@ -441,8 +441,9 @@ async fn report_api(State(app): State<Arc<App>>, Path(name): Path<String>, heade
     Ok(r)
 }
 
-/// `POST /v1/dev/seed?users=N&days=D&seed=S` (only under `serve --dev`): demo data for the
-/// token's project, simulated from its published spec (the Acme program when it has none).
+/// `POST /v1/dev/seed?users=N&days=D&seed=S&end=YYYY-MM-DD` (only under `serve --dev`): demo
+/// data for the token's project, simulated from its published spec (the Acme program when it
+/// has none), exactly as `shirube-collector seed` with the same options would write it.
 async fn dev_seed(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
     if !app.dev {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "POST /v1/dev/seed exists only under serve --dev; use `shirube-collector seed`"));
@@ -458,13 +459,17 @@ async fn dev_seed(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> 
     let users = num("users", 3_000, 50_000)? as usize;
     let days = num("days", 90, 3_650)? as u32;
     let seed = num("seed", 42, u64::MAX)?;
+    let now = crate::now_ms();
+    let end_day = match params.iter().find(|(n, _)| n == "end") {
+        None => date::day_of_ms(now),
+        Some((_, v)) => date::parse_ymd(v).ok_or_else(|| ApiError::malformed(format!("end={v:?} is not a date; write it as YYYY-MM-DD")))?,
+    };
     let specs = app.store.project_specs(project.id).await.map_err(|e| ApiError::storage(&e))?;
     let spec = match specs.as_slice() {
         [(_, row)] => row.body.clone(),
         _ => crate::seed::ACME_SPEC.to_owned(),
     };
-    let now = crate::now_ms();
-    let opts = crate::seed::Options { users, days, end_day: date::day_of_ms(now), seed, spec, not_after: now };
+    let opts = crate::seed::Options { users, days, end_day, seed, spec, not_after: now };
     let t0 = Instant::now();
     let s = crate::seed::run(app.store.clone(), project.id, &opts, &mut |_| {}).await.map_err(|e| ApiError::storage(&StoreError(e)))?;
     tracing::info!(project = project.name, users = s.users, events = s.events, "seeded demo data");

@@ -86,7 +86,7 @@ pub async fn overview(ctx: &Context, q: &Query, mut f: Frame<'_>) -> Result<Stri
                     esc(&f.link("/dashboard/funnel", &[("flow".into(), fl.flow_id.clone())])),
                     esc(&fl.flow_id)
                 ),
-                esc(&fl.kind),
+                esc(lang.kind(&fl.kind)),
                 esc(f.t(if fl.live { M::Yes } else { M::No })),
                 n(lang, fl.started),
                 n(lang, fl.completed),
@@ -127,7 +127,7 @@ pub async fn funnel(ctx: &Context, q: &Query, mut f: Frame<'_>) -> Result<String
     }
     let r = funnel::compute(ctx, &q).await?;
     f.own_params = own_params(&q, Kind::Funnel);
-    let mut flows: Vec<(String, String)> = ctx.catalog.flows.iter().map(|x| (x.id.clone(), format!("{} ({})", x.name, x.kind))).collect();
+    let mut flows: Vec<(String, String)> = ctx.catalog.flows.iter().map(|x| (x.id.clone(), format!("{} ({})", x.name, lang.kind(x.kind)))).collect();
     if !flows.iter().any(|(id, _)| *id == r.flow.id) {
         flows.push((r.flow.id.clone(), r.flow.id.clone()));
     }
@@ -555,12 +555,13 @@ pub async fn surveys(ctx: &Context, q: &Query, mut f: Frame<'_>) -> Result<Strin
         &parts,
     );
     let x: Vec<String> = r.nps.weekly.iter().map(|w| date::parse_ymd(&w.week).map(short_day).unwrap_or_default()).collect();
-    let v: Vec<Option<f64>> = r.nps.weekly.iter().map(|w| w.score).collect();
-    let trend = chart::line("nps-trend", f.t(M::NpsTrend), f.t(M::NpsTrend), &x, &v, -100.0, 100.0, &|v| format!("{v:+.0}"));
+    // A week of two answers swings between −100 and +100: such weeks are left out of the line.
+    let v: Vec<Option<f64>> = r.nps.weekly.iter().map(|w| w.score.filter(|_| w.responses >= 5)).collect();
+    let trend = chart::line("nps-trend", f.t(M::NpsTrend), f.t(M::SmallWeeks), &x, &v, -100.0, 100.0, &|v| format!("{v:+.0}"));
     let scores: Vec<String> = (0..=10).map(|s| s.to_string()).collect();
     let dist: Vec<f64> = r.nps.distribution.iter().map(|n| *n as f64).collect();
     let classes: Vec<&str> = (0..=10).map(|s| if s >= 9 { "good" } else if s >= 7 { "muted" } else { "bad" }).collect();
-    let hist = chart::columns("nps-dist", f.t(M::Distribution), "NPS 0–10", &scores, &dist, &classes);
+    let hist = chart::columns("nps-dist", f.t(M::Distribution), "NPS 0–10", &scores, &dist, &classes, 760.0);
     let mix = format!(
         r#"<dl class="mix"><div><dt>{}</dt><dd>{}</dd></div><div><dt>{}</dt><dd>{}</dd></div><div><dt>{}</dt><dd>{}</dd></div></dl>"#,
         esc(f.t(M::Promoters)),
@@ -573,7 +574,13 @@ pub async fn surveys(ctx: &Context, q: &Query, mut f: Frame<'_>) -> Result<Strin
     b.push_str(&card(
         "NPS",
         Some((&f.csv("surveys", "nps_weekly", &[]), csv_tip(&f))),
-        &format!(r#"{mix}{}{comp}<h3>{}</h3>{trend}<h3>{}</h3>{hist}"#, legend(&parts), esc(f.t(M::NpsTrend)), esc(f.t(M::Distribution))),
+        &format!(
+            r#"{mix}{}{comp}<h3>{}</h3>{trend}<p class="hint">{}</p><h3>{}</h3>{hist}"#,
+            legend(&parts),
+            esc(f.t(M::NpsTrend)),
+            esc(f.t(M::SmallWeeks)),
+            esc(f.t(M::Distribution))
+        ),
         "nps",
     ));
     let mut pair = String::from(r#"<div class="pair">"#);
@@ -581,7 +588,7 @@ pub async fn surveys(ctx: &Context, q: &Query, mut f: Frame<'_>) -> Result<Strin
         let labels: Vec<String> = (0..s.distribution.len()).map(|i| (lo + i).to_string()).collect();
         let vals: Vec<f64> = s.distribution.iter().map(|n| *n as f64).collect();
         let classes: Vec<&str> = (0..s.distribution.len()).map(|i| if lo + i >= good_from { "good" } else if lo + i + 1 >= good_from { "muted" } else { "bad" }).collect();
-        let hist = chart::columns(&format!("{id}-dist"), &format!("{name}: {}", f.t(M::Distribution)), name, &labels, &vals, &classes);
+        let hist = chart::columns(&format!("{id}-dist"), &format!("{name}: {}", f.t(M::Distribution)), name, &labels, &vals, &classes, 440.0);
         let summary = format!(
             r#"<p class="figure"><b>{}</b> {} · {} {}</p>"#,
             s.mean.map_or("–".to_owned(), |m| format!("{m:.2}")),

@@ -10,12 +10,13 @@
 //!
 //! Items are listed in the spec's order, then any other item ids the events carry.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::store::rollup::{ACTIVITY, CHECKLIST, FLOWS};
 
+use super::{HashMap, HashSet};
 use super::catalog::Label;
 use super::table::{Table, V};
 use super::users::NO_USER;
@@ -74,7 +75,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Checklists, ReportError
         let rows = ctx.scan(&FLOWS, Some((i64::MIN, r.to)), Some(&flow)).await?;
         let ucode = users.map_codes(&rows);
         // Bits per user: shown, completed, dismissed.
-        let mut bits: HashMap<u32, u8> = HashMap::new();
+        let mut bits: HashMap<u32, u8> = HashMap::default();
         let (keys, started, completed, dismissed) = (rows.text_col(2), rows.int_col(4), rows.int_col(5), rows.int_col(6));
         for i in 0..rows.len {
             let Some(code) = keys.get(i) else { continue };

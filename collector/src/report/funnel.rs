@@ -19,12 +19,13 @@
 //! Steps are listed in the order of the published spec, then any other step ids the events
 //! carry (older revisions), sorted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::store::rollup::{FLOWS, STEPS, TIMINGS};
 
+use super::HashMap;
 use super::table::{Table, V};
 use super::users::NO_USER;
 use super::{median, share, Catalog, Context, Query, ReportError};
@@ -122,7 +123,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Funnel, ReportError> {
     // Durations per revision and step ("" = the whole flow).
     let ucode_t = users.map_codes(&timings);
     let (t_keys, t_revs, t_steps, t_ms) = (timings.text_col(2), timings.text_col(3), timings.text_col(4), timings.int_col(5));
-    let mut durations: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    let mut durations: HashMap<(String, String), Vec<i64>> = HashMap::default();
     for i in 0..timings.len {
         let (Some(code), Some(rev), Some(step), Some(ms)) = (t_keys.get(i), t_revs.get(i), t_steps.get(i), t_ms.get(i)) else { continue };
         if !users.inside(ucode_t.get(*code as usize).copied().unwrap_or(NO_USER)) {
@@ -151,7 +152,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Funnel, ReportError> {
         .collect();
 
     // The selected revision(s), merged per user.
-    let mut merged: HashMap<u32, u8> = HashMap::new();
+    let mut merged: HashMap<u32, u8> = HashMap::default();
     for (rev, m) in &by_rev {
         if want.is_none_or(|w| w == rev) {
             for (u, b) in m {
@@ -167,7 +168,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Funnel, ReportError> {
     let ucode_s = users.map_codes(&steps);
     let (s_keys, s_revs, s_steps) = (steps.text_col(2), steps.text_col(3), steps.text_col(4));
     let (viewed, completed, dismissed) = (steps.int_col(5), steps.int_col(6), steps.int_col(7));
-    let mut per_step: HashMap<String, HashMap<u32, u8>> = HashMap::new();
+    let mut per_step: HashMap<String, HashMap<u32, u8>> = HashMap::default();
     for i in 0..steps.len {
         let (Some(code), Some(rev), Some(step)) = (s_keys.get(i), s_revs.get(i), s_steps.get(i)) else { continue };
         if want.is_some_and(|w| Some(w) != steps.text(*rev)) {
@@ -191,7 +192,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Funnel, ReportError> {
     }
     let spec_steps: Vec<String> = desc.map(|d| d.steps.clone()).unwrap_or_default();
     let order = Catalog::order(&spec_steps, per_step.keys().filter(|s| !s.is_empty()).cloned());
-    let empty = HashMap::new();
+    let empty = HashMap::default();
     let first_viewed = order.first().and_then(|s| per_step.get(s)).map_or(0, |m| m.values().filter(|b| **b & 1 != 0).count() as u64);
     let steps_out: Vec<Step> = order
         .iter()

@@ -14,13 +14,14 @@
 //! - `time_to[]`: per stage, users who entered it in the range (not as their first stage) and
 //!   the median days from their first stage to entering it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::date::{self, DAY_MS};
 use crate::store::rollup::STAGES;
 
+use super::HashMap;
 use super::catalog::Label;
 use super::milestones::{by_name, parse_by, By, NONE};
 use super::table::{Table, V};
@@ -88,7 +89,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Lifecycle, ReportError>
     let ucode = users.map_codes(&rows);
     let (at, keys, from_c, to_c) = (rows.int_col(0), rows.text_col(1), rows.text_col(2), rows.text_col(3));
     // Per user: (time, from code, to code), sorted by time.
-    let mut per_user: HashMap<u32, Vec<(i64, u32, u32)>> = HashMap::new();
+    let mut per_user: HashMap<u32, Vec<(i64, u32, u32)>> = HashMap::default();
     for i in 0..rows.len {
         let (Some(t), Some(code), Some(f), Some(to)) = (at.get(i), keys.get(i), from_c.get(i), to_c.get(i)) else { continue };
         let u = ucode.get(*code as usize).copied().unwrap_or(NO_USER);

@@ -14,13 +14,14 @@
 //! - `median_days` = median time from the start to the first reach, in days, over reached users;
 //! - users without the grouping trait form the group `(none)`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::date::{self, DAY_MS};
 use crate::store::rollup::{ACTIVITY, MILESTONES};
 
+use super::HashMap;
 use super::catalog::Label;
 use super::table::{Table, V};
 use super::users::NO_USER;
@@ -121,7 +122,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Milestones, ReportError
     let (activity, reached) = (activity?, reached?);
 
     // The population, with each member's group and start time.
-    let mut member: HashMap<u32, (String, i64)> = HashMap::new();
+    let mut member: HashMap<u32, (String, i64)> = HashMap::default();
     match &activity {
         Some(act) => {
             let ucode = users.map_codes(act);

@@ -34,6 +34,10 @@ use crate::store::rollup::{Columns, Scan, TableDef};
 use crate::store::{Store, StoreError};
 
 pub use catalog::Catalog;
+
+/// Maps and sets keyed by user indices and codes, with a fast hasher (see `rollup::FxHasher`).
+pub type HashMap<K, V> = std::collections::HashMap<K, V, crate::store::rollup::FxBuild>;
+pub type HashSet<K> = std::collections::HashSet<K, crate::store::rollup::FxBuild>;
 pub use table::Table;
 pub use users::Users;
 

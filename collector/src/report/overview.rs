@@ -12,13 +12,13 @@
 //!   started it; `live` says the flow is enabled in a currently published spec;
 //! - `live_flows`: how many flows are live.
 
-use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::date;
 use crate::store::rollup::{ACTIVITY, FLOWS};
 
+use super::HashMap;
 use super::table::{Table, V};
 use super::{share, Catalog, Context, Query, ReportError};
 
@@ -94,7 +94,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Overview, ReportError> 
 
     // Per flow: bit 0 started, 1 completed, 2 dismissed, per user.
     let ucode = users.map_codes(&flows);
-    let mut per_flow: HashMap<u32, HashMap<u32, u8>> = HashMap::new();
+    let mut per_flow: HashMap<u32, HashMap<u32, u8>> = HashMap::default();
     let (fl, keys) = (flows.text_col(0), flows.text_col(2));
     let (started, completed, dismissed) = (flows.int_col(4), flows.int_col(5), flows.int_col(6));
     for i in 0..flows.len {
@@ -119,7 +119,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Overview, ReportError> 
     }
     let seen: HashMap<String, &HashMap<u32, u8>> = per_flow.iter().filter_map(|(code, m)| flows.text(*code).map(|id| (id.to_owned(), m))).collect();
     let spec_ids: Vec<String> = ctx.catalog.flows.iter().map(|f| f.id.clone()).collect();
-    let empty = HashMap::new();
+    let empty = HashMap::default();
     let rows = Catalog::order(&spec_ids, seen.keys().cloned())
         .into_iter()
         .map(|id| {

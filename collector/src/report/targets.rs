@@ -16,13 +16,14 @@
 //!   when at most half of them (of at least 5), else `steady`;
 //! - `events` / `users` at the top: all rows together; `daily[]` at the top: events per day.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::date;
 use crate::store::rollup::{FLOWS, STEPS, TARGETS};
 
+use super::{HashMap, HashSet};
 use super::table::{Table, V};
 use super::users::NO_USER;
 use super::{share, Context, Query, ReportError};
@@ -101,8 +102,8 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Targets, ReportError> {
         (targets.int_col(0), targets.text_col(1), targets.text_col(2), targets.text_col(3), targets.text_col(4), targets.text_col(5), targets.int_col(6));
     let mut acc: BTreeMap<(u32, u32, u32, u32), Acc> = BTreeMap::new();
     let mut daily = vec![0u64; n_days];
-    let mut all_users: HashSet<u32> = HashSet::new();
-    let mut missing_by_step: HashMap<(String, String), u64> = HashMap::new();
+    let mut all_users: HashSet<u32> = HashSet::default();
+    let mut missing_by_step: HashMap<(String, String), u64> = HashMap::default();
     for i in 0..targets.len {
         let (Some(day), Some(f), Some(s), Some(se), Some(p), Some(code), Some(count)) =
             (days.get(i), fl.get(i), st.get(i), sel.get(i), page.get(i), keys.get(i), n.get(i))
@@ -145,7 +146,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Targets, ReportError> {
     }
 
     // How often each step (or flow, for hints) was shown, for the failure rate.
-    let mut shown: HashMap<(String, String), u64> = HashMap::new();
+    let mut shown: HashMap<(String, String), u64> = HashMap::default();
     let ucode_s = users.map_codes(&steps);
     let (s_fl, s_keys, s_steps, s_viewed) = (steps.text_col(0), steps.text_col(2), steps.text_col(4), steps.int_col(5));
     for i in 0..steps.len {

@@ -5,7 +5,8 @@
 //! Trait values are compared as text: strings as they are, numbers and booleans as JSON writes
 //! them (`3`, `2.5`, `true`); objects, arrays and null match nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -18,9 +19,15 @@ use super::Segment;
 pub const NO_USER: u32 = u32::MAX;
 
 pub struct Users {
-    pub keys: Vec<String>,
-    index: HashMap<String, u32>,
-    pub traits: Vec<Option<Map<String, Value>>>,
+    /// The scan of `users`: keys and traits text, dictionary-coded.
+    cols: Columns,
+    key_code: Vec<u32>,
+    traits_code: Vec<u32>,
+    /// Dictionary code of a key → user index.
+    user_of_code: Vec<u32>,
+    /// Traits are parsed when first needed (a segment, a grouping, a label): most requests
+    /// need none of them.
+    parsed: Vec<OnceLock<Option<Map<String, Value>>>>,
     pub first_seen: Vec<i64>,
     pub in_segment: Vec<bool>,
 }
@@ -38,45 +45,63 @@ pub fn trait_text(v: &Value) -> Option<String> {
 impl Users {
     /// From a scan of [`crate::store::rollup::USERS`].
     pub fn new(cols: Columns, segment: &Segment) -> Users {
-        let (keys_c, traits_c, first_c) = (cols.text_col(0), cols.text_col(1), cols.int_col(2));
         let n = cols.len;
-        let mut u = Users {
-            keys: Vec::with_capacity(n),
-            index: HashMap::with_capacity(n),
-            traits: Vec::with_capacity(n),
-            first_seen: Vec::with_capacity(n),
-            in_segment: Vec::with_capacity(n),
-        };
-        for i in 0..n {
-            let key = keys_c.get(i).and_then(|c| cols.text(*c)).unwrap_or("").to_owned();
-            let traits = traits_c
-                .get(i)
-                .and_then(|c| cols.text(*c))
-                .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                .and_then(|v| if let Value::Object(m) = v { Some(m) } else { None });
-            let inside = segment.filters.iter().all(|(name, values)| {
-                traits.as_ref().and_then(|t| t.get(name)).and_then(trait_text).is_some_and(|v| values.contains(&v))
-            });
-            u.index.insert(key.clone(), i as u32);
-            u.keys.push(key);
-            u.traits.push(traits);
-            u.first_seen.push(first_c.get(i).copied().unwrap_or(0));
-            u.in_segment.push(inside);
+        let key_code = cols.text_col(0).to_vec();
+        let traits_code = cols.text_col(1).to_vec();
+        let first_seen = cols.int_col(2).to_vec();
+        let mut user_of_code = vec![NO_USER; cols.dict.len()];
+        for (u, c) in key_code.iter().enumerate() {
+            if let Some(slot) = user_of_code.get_mut(*c as usize) {
+                *slot = u as u32;
+            }
         }
+        let mut u = Users {
+            cols,
+            key_code,
+            traits_code,
+            user_of_code,
+            parsed: (0..n).map(|_| OnceLock::new()).collect(),
+            first_seen,
+            in_segment: Vec::new(),
+        };
+        u.in_segment = (0..n as u32)
+            .map(|i| segment.filters.iter().all(|(name, values)| u.trait_of(i, name).is_some_and(|v| values.contains(&v))))
+            .collect();
         u
     }
 
+    fn traits(&self, u: u32) -> Option<&Map<String, Value>> {
+        let cell = self.parsed.get(u as usize)?;
+        cell.get_or_init(|| {
+            let text = self.cols.text(*self.traits_code.get(u as usize)?)?;
+            match serde_json::from_str::<Value>(text).ok()? {
+                Value::Object(m) => Some(m),
+                _ => None,
+            }
+        })
+        .as_ref()
+    }
+
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.key_code.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.key_code.is_empty()
     }
 
     /// For a scanned text column of user keys: dictionary code → user index.
     pub fn map_codes(&self, cols: &Columns) -> Vec<u32> {
-        cols.dict.iter().enumerate().map(|(code, k)| if code == 0 { NO_USER } else { self.index.get(k).copied().unwrap_or(NO_USER) }).collect()
+        cols.dict
+            .iter()
+            .enumerate()
+            .map(|(code, k)| {
+                if code == 0 {
+                    return NO_USER;
+                }
+                self.cols.find(k).and_then(|c| self.user_of_code.get(c as usize).copied()).unwrap_or(NO_USER)
+            })
+            .collect()
     }
 
     /// Whether user `u` (an index, possibly [`NO_USER`]) is in the segment.
@@ -86,20 +111,20 @@ impl Users {
 
     /// A trait of user `u`, as text.
     pub fn trait_of(&self, u: u32, name: &str) -> Option<String> {
-        self.traits.get(u as usize)?.as_ref()?.get(name).and_then(trait_text)
+        self.traits(u)?.get(name).and_then(trait_text)
     }
 
     pub fn trait_value(&self, u: u32, name: &str) -> Option<&Value> {
-        self.traits.get(u as usize)?.as_ref()?.get(name)
+        self.traits(u)?.get(name)
     }
 
     /// The user id a person recognises: the `user_id`, or `anonymous` plus the anonymous id.
     pub fn display(&self, u: u32) -> String {
-        match self.keys.get(u as usize) {
+        match self.key_code.get(u as usize).and_then(|c| self.cols.text(*c)) {
             Some(k) => match k.split_once(':') {
                 Some(("u", id)) => id.to_owned(),
                 Some(("a", id)) => format!("anonymous {id}"),
-                _ => k.clone(),
+                _ => k.to_owned(),
             },
             None => String::new(),
         }
@@ -109,8 +134,8 @@ impl Users {
     /// most common first: the choices of the dashboard's filters.
     pub fn facet(&self, name: &str) -> Vec<(String, u64)> {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        for t in self.traits.iter().flatten() {
-            if let Some(v) = t.get(name).and_then(trait_text) {
+        for u in 0..self.len() as u32 {
+            if let Some(v) = self.trait_of(u, name) {
                 *counts.entry(v).or_default() += 1;
             }
         }
@@ -122,7 +147,7 @@ impl Users {
     /// Names of traits users have, for the "any trait" filter and grouping.
     pub fn trait_names(&self) -> Vec<String> {
         let mut names: BTreeMap<&str, u64> = BTreeMap::new();
-        for t in self.traits.iter().flatten() {
+        for t in (0..self.len() as u32).filter_map(|u| self.traits(u)) {
             for (k, v) in t {
                 if trait_text(v).is_some() {
                     *names.entry(k.as_str()).or_default() += 1;

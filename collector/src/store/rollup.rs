@@ -472,6 +472,32 @@ pub struct Scan {
     pub flow_id: Option<String>,
 }
 
+/// A fast hasher for interning short keys in one request (FxHash's multiply-rotate). Not
+/// resistant to chosen collisions, which is fine: keys come from the project's own rollups and
+/// a worst case only slows one report down.
+#[derive(Clone, Copy, Default)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
 /// Scanned rows, column by column. Text is dictionary-coded per scan (`0` is NULL), so a scan of
 /// many rows repeating a few flow ids allocates each id once.
 #[derive(Debug, Default)]
@@ -482,12 +508,18 @@ pub struct Columns {
     /// For each column of the table: `(is_text, index into ints or texts)`.
     pub slots: Vec<(bool, usize)>,
     pub dict: Vec<String>,
-    lookup: HashMap<String, u32>,
+    /// Interning without a second copy of each text: hash → first code with that hash, and
+    /// `chain[code]` → the next code with the same hash (0 ends the chain).
+    lookup: HashMap<u64, u32, FxBuild>,
+    chain: Vec<u32>,
+    /// Per text column, the code of the previous row: rows come in key order, so neighbours
+    /// often repeat a value and need no lookup.
+    last: Vec<u32>,
 }
 
 impl Columns {
     pub fn new(table: &TableDef) -> Columns {
-        let mut c = Columns { dict: vec![String::new()], ..Default::default() };
+        let mut c = Columns { dict: vec![String::new()], chain: vec![0], ..Default::default() };
         for col in table.cols {
             match col.ty {
                 Ty::Int => {
@@ -497,21 +529,43 @@ impl Columns {
                 Ty::Text => {
                     c.slots.push((true, c.texts.len()));
                     c.texts.push(Vec::new());
+                    c.last.push(0);
                 }
             }
         }
         c
     }
 
+    fn hash(s: &str) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = FxBuild::default().build_hasher();
+        h.write(s.as_bytes());
+        h.finish()
+    }
+
+    /// The code of a text value already in the dictionary.
+    pub fn find(&self, s: &str) -> Option<u32> {
+        let mut code = self.lookup.get(&Columns::hash(s)).copied().unwrap_or(0);
+        while code != 0 {
+            if self.dict.get(code as usize).is_some_and(|d| d == s) {
+                return Some(code);
+            }
+            code = self.chain.get(code as usize).copied().unwrap_or(0);
+        }
+        None
+    }
+
     /// The code of a text value, adding it to the dictionary on first sight.
     pub fn code(&mut self, s: Option<&str>) -> u32 {
         let Some(s) = s else { return 0 };
-        if let Some(c) = self.lookup.get(s) {
-            return *c;
+        if let Some(c) = self.find(s) {
+            return c;
         }
         let c = self.dict.len() as u32;
+        let h = Columns::hash(s);
         self.dict.push(s.to_owned());
-        self.lookup.insert(s.to_owned(), c);
+        self.chain.push(self.lookup.get(&h).copied().unwrap_or(0));
+        self.lookup.insert(h, c);
         c
     }
 
@@ -524,11 +578,17 @@ impl Columns {
     }
 
     pub fn push_text(&mut self, col: usize, v: Option<&str>) {
-        let code = self.code(v);
-        if let Some((true, i)) = self.slots.get(col).copied() {
-            if let Some(c) = self.texts.get_mut(i) {
-                c.push(code);
-            }
+        let Some((true, i)) = self.slots.get(col).copied() else { return };
+        let prev = self.last.get(i).copied().unwrap_or(0);
+        let code = match v {
+            Some(s) if prev != 0 && self.dict.get(prev as usize).is_some_and(|p| p == s) => prev,
+            _ => self.code(v),
+        };
+        if let Some(c) = self.texts.get_mut(i) {
+            c.push(code);
+        }
+        if let Some(l) = self.last.get_mut(i) {
+            *l = code;
         }
     }
 
