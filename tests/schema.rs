@@ -41,6 +41,11 @@ fn reference_doc_is_fresh() {
 }
 
 #[test]
+fn typescript_types_are_fresh() {
+    check_file("js/spec.d.ts", &typescript(&schema_document()));
+}
+
+#[test]
 fn schema_describes_every_field() {
     // Every property in the schema carries a description, so editors explain each key.
     let doc = schema_document();
@@ -168,6 +173,83 @@ fn reference(doc: &Json) -> String {
             }
         } else {
             out.push_str(&format!("Type: {}\n\n", type_of(v)));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// TypeScript types for the spec (js/spec.d.ts), from the same schema
+
+fn ts_type(v: &Json) -> String {
+    if let Some(r) = v.get("$ref").and_then(|r| r.as_str()) {
+        return r.rsplit('/').next().unwrap_or("unknown").to_string();
+    }
+    if let Some(all) = v.get("allOf").and_then(|a| a.as_arr()) {
+        if let Some(first) = all.first() {
+            return ts_type(&first.v);
+        }
+    }
+    if let Some(c) = v.get("const") {
+        return c.write(false);
+    }
+    if let Some(e) = v.get("enum").and_then(|e| e.as_arr()) {
+        return e.iter().map(|x| x.v.write(false)).collect::<Vec<_>>().join(" | ");
+    }
+    if let Some(alts) = v.get("anyOf").or_else(|| v.get("oneOf")).and_then(|a| a.as_arr()) {
+        return alts.iter().map(|a| ts_type(&a.v)).collect::<Vec<_>>().join(" | ");
+    }
+    match s(v, "type") {
+        "array" => format!("Array<{}>", v.get("items").map(ts_type).unwrap_or_else(|| "unknown".into())),
+        "object" => match (v.get("properties"), v.get("additionalProperties")) {
+            (Some(_), _) => ts_object(v, 0),
+            (None, Some(ap)) if !matches!(ap, Json::Bool(_)) => format!("{{ [name: string]: {} }}", ts_type(ap)),
+            _ => "Record<string, unknown>".into(),
+        },
+        "string" => "string".into(),
+        "integer" | "number" => "number".into(),
+        "boolean" => "boolean".into(),
+        _ => "unknown".into(),
+    }
+}
+
+fn ts_object(v: &Json, indent: usize) -> String {
+    let pad = "  ".repeat(indent + 1);
+    let required: Vec<&str> = v.get("required").and_then(|r| r.as_arr()).map(|r| r.iter().filter_map(|x| x.v.as_str()).collect()).unwrap_or_default();
+    let mut out = String::from("{\n");
+    for (k, n) in v.get("properties").and_then(|p| p.as_obj()).unwrap_or(&[]) {
+        let d = s(&n.v, "description");
+        if !d.is_empty() {
+            out.push_str(&format!("{}/** {} */\n", pad, d.replace("*/", "*\\/").replace('\n', " ")));
+        }
+        let key = if k.s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') { k.s.clone() } else { format!("\"{}\"", k.s) };
+        let opt = if required.contains(&k.s.as_str()) { "" } else { "?" };
+        out.push_str(&format!("{}{}{}: {};\n", pad, key, opt, ts_type(&n.v)));
+    }
+    out.push_str(&"  ".repeat(indent));
+    out.push('}');
+    out
+}
+
+fn typescript(doc: &Json) -> String {
+    let mut out = String::from(
+        "// TypeScript types for Shirube onboarding spec v1. Generated from the Rust wire types\n\
+         // (src/core/spec/types.rs) by `SHIRUBE_BLESS=1 cargo test --test schema`; do not edit.\n\n",
+    );
+    out.push_str(&format!("/** {} */\nexport interface Spec {}\n\n", s(doc, "description"), ts_object(doc, 0)));
+    for (name, n) in doc.get("definitions").and_then(|d| d.as_obj()).unwrap_or(&[]) {
+        let v = &n.v;
+        let d = s(v, "description");
+        if !d.is_empty() {
+            out.push_str(&format!("/** {} */\n", d.replace("*/", "*\\/").replace('\n', " ")));
+        }
+        if v.get("properties").is_some() {
+            out.push_str(&format!("export interface {} {}\n\n", name.s, ts_object(v, 0)));
+        } else if let Some(variants) = v.get("oneOf").and_then(|o| o.as_arr()) {
+            let alts: Vec<String> = variants.iter().map(|x| if x.v.get("properties").is_some() { ts_object(&x.v, 1) } else { ts_type(&x.v) }).collect();
+            out.push_str(&format!("export type {} =\n  | {};\n\n", name.s, alts.join("\n  | ")));
+        } else {
+            out.push_str(&format!("export type {} = {};\n\n", name.s, ts_type(v)));
         }
     }
     out
