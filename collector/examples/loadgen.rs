@@ -8,6 +8,9 @@
 //!          one request in flight at a time (a closed loop, so the load is bounded), batches of
 //!          N unique events, for D seconds. Reports events/s and request latency p50 / p99.
 //!          loadgen http --addr 127.0.0.1:8787 --key sb_pub_demo --batch 10 --connections 32 --seconds 10
+//!          With `--users N`, events are spread over N users (the default puts every event on
+//!          one user, which makes the dashboard's per-user rollups nearly free: see
+//!          BENCHMARKS.md, "Dashboard").
 //!
 //! Every run prints one JSON line, so scripts can take medians.
 
@@ -31,6 +34,11 @@ fn uuid(run: u32, n: u64) -> String {
     format!("{run:08x}-0000-7000-8000-{n:012x}")
 }
 
+/// An event of user `u_<user>` (spread over many users with `--users`).
+fn event_of(id: &str, ts: i64, user: u64) -> String {
+    event(id, ts).replacen("\"user_id\":\"u_1\"", &format!("\"user_id\":\"u_{user}\""), 1)
+}
+
 fn event(id: &str, ts: i64) -> String {
     format!(
         r#"{{"event_id":"{id}","name":"step_viewed","timestamp":{ts},"user_id":"u_{}","anonymous_id":"a_1","session_id":"s_1","seq":17,"spec_revision":"2026-11-22.3","flow_id":"welcome","step_id":"create","properties":{{"index":0,"total":2}},"context":{{"traits":{{"plan":"free","tier":"tech"}},"locale":"ja","path":"/app/dashboard","stage":"onboarding"}}}}"#,
@@ -44,7 +52,7 @@ fn main() {
     let out = match args.first().map(String::as_str) {
         Some("raw") => rt.block_on(raw(&args)),
         Some("http") => rt.block_on(http(&args)),
-        _ => Err("usage: loadgen raw --database URL [--batch N] [--events N] | loadgen http --addr A --key K [--batch N] [--connections C] [--seconds S]".into()),
+        _ => Err("usage: loadgen raw --database URL [--batch N] [--events N] | loadgen http --addr A --key K [--batch N] [--connections C] [--seconds S] [--users N]".into()),
     };
     match out {
         Ok(line) => println!("{line}"),
@@ -188,6 +196,7 @@ async fn http(args: &[String]) -> Result<String, String> {
     let batch = num(args, "--batch", 10) as usize;
     let conns = num(args, "--connections", 32) as usize;
     let seconds = num(args, "--seconds", 10).clamp(1, 120);
+    let users = num(args, "--users", 0);
     let run = run_id();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -214,7 +223,13 @@ async fn http(args: &[String]) -> Result<String, String> {
                     if i > 0 {
                         body.push(',');
                     }
-                    body.push_str(&event(&uuid(run, (c as u64) << 32 | (n * batch as u64 + i as u64)), ts - 5));
+                    let id = uuid(run, (c as u64) << 32 | (n * batch as u64 + i as u64));
+                    if users > 0 {
+                        let k = (c as u64).wrapping_mul(7_919).wrapping_add(n * batch as u64 + i as u64) % users;
+                        body.push_str(&event_of(&id, ts - 5, k));
+                    } else {
+                        body.push_str(&event(&id, ts - 5));
+                    }
                 }
                 body.push_str("]}");
                 n += 1;

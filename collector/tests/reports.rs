@@ -803,7 +803,7 @@ async fn rollups_are_rebuilt_for_older_databases(b: Backend) {
     let db = s.stop().await;
     let drop = "DROP TABLE rollup_activity; DROP TABLE rollup_flows; DROP TABLE rollup_steps; DROP TABLE rollup_timings; \
                 DROP TABLE rollup_milestones; DROP TABLE rollup_stages; DROP TABLE rollup_checklist; DROP TABLE rollup_surveys; \
-                DROP TABLE rollup_targets; DROP TABLE dashboard_sessions; DELETE FROM schema_migrations WHERE version = 2;";
+                DROP TABLE rollup_targets; DROP TABLE dashboard_sessions; DELETE FROM schema_migrations WHERE version >= 2;";
     match &db.backend {
         Backend::Sqlite => {
             let path = db.sqlite_path().expect("path");

@@ -182,6 +182,14 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         id_sha256 TEXT PRIMARY KEY, project_id INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
     );
     CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);",
+), (
+    // The dashboard reads rollups, not `events`: these three indexes (meant for funnel,
+    // milestone and per-user queries on `events`) have no reader left, and every insert paid
+    // for them. Export uses `events_received`; deduplication the unique key.
+    3,
+    "DROP INDEX IF EXISTS events_name_time;
+    DROP INDEX IF EXISTS events_user_time;
+    DROP INDEX IF EXISTS events_flow_step;",
 )];
 
 /// The migration that created the rollups: a database migrated past it from an older version
