@@ -103,7 +103,6 @@ pub fn generate_key(prefix: &str) -> Result<String, StoreError> {
 struct Index {
     by_write_key: HashMap<String, Arc<Project>>,
     by_admin: HashMap<String, Arc<Project>>,
-    by_id: HashMap<i64, Arc<Project>>,
 }
 
 /// The projects of this collector, as last read from the database.
@@ -130,7 +129,6 @@ impl Registry {
             let ProjectRow { id, name, write_key, admin_token_sha256, identity_secret, origins, .. } = r;
             let p = Arc::new(Project { id, name, write_key: write_key.clone(), identity_secret, origins });
             ix.by_write_key.insert(write_key, p.clone());
-            ix.by_id.insert(id, p.clone());
             ix.by_admin.insert(admin_token_sha256, p);
         }
         if let Ok(mut w) = self.index.write() {
@@ -163,13 +161,14 @@ impl Registry {
         self.snapshot().by_admin.get(&h).cloned()
     }
 
-    /// The project with this id (a dashboard session names its project by id).
-    pub async fn by_id(&self, store: &dyn Store, id: i64) -> Option<Arc<Project>> {
-        if let Some(p) = self.snapshot().by_id.get(&id) {
+    /// The project whose current admin token has this SHA-256 (a dashboard session keeps the
+    /// hash of the token it was opened with, so rotating the token ends the session).
+    pub async fn by_admin_sha256(&self, store: &dyn Store, hash: &str) -> Option<Arc<Project>> {
+        if let Some(p) = self.snapshot().by_admin.get(hash) {
             return Some(p.clone());
         }
         self.refresh_on_miss(store).await;
-        self.snapshot().by_id.get(&id).cloned()
+        self.snapshot().by_admin.get(hash).cloned()
     }
 
     async fn refresh_on_miss(&self, store: &dyn Store) {

@@ -773,6 +773,18 @@ async fn sign_in_sessions_and_pages(b: Backend) {
     // Assets are served with a type and no inline code needed.
     let r = s.req("GET", "/dashboard/assets/dashboard.css", &[], b"").await;
     assert_eq!((r.status, r.header("content-type")), (200, Some("text/css; charset=utf-8")));
+    // Rotating the admin token (a leak) ends the sessions opened with the old one.
+    let r = s.req("POST", "/dashboard/login", &form, format!("token={ADMIN}").as_bytes()).await;
+    let cookie = set_cookie(&r).expect("session cookie");
+    let c = [("Cookie", cookie.as_str())];
+    assert_eq!(s.req("GET", "/v1/reports/overview", &c, b"").await.status, 200);
+    let mut rotated = projects();
+    rotated.retain(|p| p.name == "acme");
+    rotated[0].admin_token = "sb_admin_acme_rotated".into();
+    shirube_collector::sync_projects(s.store.as_ref(), &rotated).await.expect("rotate");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(s.req("GET", "/v1/reports/overview", &c, b"").await.status, 401, "the old token's session is over");
+    assert_eq!(s.req("GET", "/v1/reports/overview", &[("Authorization", "Bearer sb_admin_acme_rotated")], b"").await.status, 200);
     let _ = s.stop().await;
 }
 

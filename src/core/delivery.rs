@@ -244,7 +244,8 @@ pub enum Outcome {
 /// Exponential backoff from 1 s doubling to 60 s, with ±20% jitter (`jitter01` in [0, 1)).
 pub fn backoff(attempt: u32, jitter01: f64) -> f64 {
     let base = (1000.0 * 2f64.powi(attempt.min(16) as i32)).min(60_000.0);
-    (base * (0.8 + 0.4 * jitter01.clamp(0.0, 1.0))).round()
+    // max/min, not f64::clamp: its panic message would link float formatting into the wasm.
+    (base * (0.8 + 0.4 * jitter01.max(0.0).min(1.0))).round()
 }
 
 /// `Retry-After` as seconds or an HTTP date, in ms from `now`, capped at 5 minutes.
@@ -258,7 +259,7 @@ pub fn retry_after(value: &str, now: f64) -> Option<f64> {
     } else {
         http_date(v)? - now
     };
-    Some(ms.clamp(0.0, RETRY_AFTER_CAP_MS))
+    Some(ms.max(0.0).min(RETRY_AFTER_CAP_MS))
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to ms.

@@ -5,7 +5,8 @@
 //! Authentication: `Authorization: Bearer <admin token>` works everywhere (DESIGN.md contract).
 //! People sign in on a form with the same token; the collector then keeps a session (128 random
 //! bits in an `HttpOnly`, `SameSite=Strict` cookie; the database stores only its SHA-256) for
-//! 12 hours or until they sign out. Either way the token's project is the only one visible.
+//! 12 hours, until they sign out, or until the project's admin token changes. Either way the
+//! token's project is the only one visible.
 //!
 //! Every HTML response carries a strict Content-Security-Policy (`default-src 'self'`, no
 //! inline script or style), `X-Frame-Options: DENY` and `no-store`. Sign-in and sign-out are
@@ -33,7 +34,7 @@ use crate::date;
 use crate::http::{json, read_body, ApiError};
 use crate::project::{generate_key, sha256_hex, Project};
 use crate::report::{self, Context, Kind, ReportError};
-use crate::store::StoreError;
+use crate::store::{SessionRow, StoreError};
 
 use html::{esc, href, Frame};
 use i18n::{Lang, M};
@@ -120,11 +121,10 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Option<Arc<Proje
     let Some(sid) = cookie(headers, SESSION_COOKIE).filter(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())) else {
         return Ok(None);
     };
-    let project_id = app.store.session_project(sha256_hex(sid), crate::now_ms()).await.map_err(|e| ApiError::storage(&e))?;
-    match project_id {
-        Some(id) => Ok(app.projects.by_id(app.store.as_ref(), id).await),
-        None => Ok(None),
-    }
+    let session = app.store.session_project(sha256_hex(sid), crate::now_ms()).await.map_err(|e| ApiError::storage(&e))?;
+    let Some((project_id, token_sha256)) = session else { return Ok(None) };
+    // The project must still have the token the session was opened with.
+    Ok(app.projects.by_admin_sha256(app.store.as_ref(), &token_sha256).await.filter(|p| p.id == project_id))
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -235,7 +235,8 @@ async fn login(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> R
         Err(e) => return ApiError::storage(&e).into_response(),
     };
     let now = crate::now_ms();
-    if let Err(e) = app.store.session_create(sha256_hex(&sid), project.id, now, now + SESSION_MS).await {
+    let row = SessionRow { id_sha256: sha256_hex(&sid), project_id: project.id, token_sha256: sha256_hex(&token), created_at: now, expires_at: now + SESSION_MS };
+    if let Err(e) = app.store.session_create(row).await {
         return ApiError::storage(&e).into_response();
     }
     tracing::info!(project = project.name, "dashboard sign-in");

@@ -138,6 +138,17 @@ pub enum SpecPut {
     OwnedByOther,
 }
 
+/// A dashboard session as stored: nothing in it can be used to sign in (hashes only).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRow {
+    pub id_sha256: String,
+    pub project_id: i64,
+    /// The admin token it was opened with: rotating the token ends the session.
+    pub token_sha256: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 /// Lines of NDJSON (each ends with `\n`), in chunks, or the error that stopped the export.
 pub type ExportStream = mpsc::Receiver<Result<String, StoreError>>;
 
@@ -188,10 +199,12 @@ pub trait Store: Send + Sync + 'static {
     fn scan(&self, scan: rollup::Scan) -> BoxFut<'_, Result<rollup::Columns, StoreError>>;
     /// The current spec of every product this project publishes, by product name.
     fn project_specs(&self, project_id: i64) -> BoxFut<'_, Result<Vec<(String, SpecRow)>, StoreError>>;
-    /// Stores a dashboard session (by the SHA-256 of its id) and deletes expired ones.
-    fn session_create(&self, id_sha256: String, project_id: i64, now: i64, expires_at: i64) -> BoxFut<'_, Result<(), StoreError>>;
-    /// The project of a session that has not expired at `now`.
-    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<i64>, StoreError>>;
+    /// Stores a dashboard session (by the SHA-256 of its id, with the SHA-256 of the admin token
+    /// it was opened with) and deletes expired ones.
+    fn session_create(&self, session: SessionRow) -> BoxFut<'_, Result<(), StoreError>>;
+    /// The project and admin-token hash of a session that has not expired at `now` and whose
+    /// token is still the project's current admin token (read from the database, not a cache).
+    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<(i64, String)>, StoreError>>;
     fn session_delete(&self, id_sha256: String) -> BoxFut<'_, Result<(), StoreError>>;
     /// Finishes queued writes and stops the writer. Later calls fail with an error.
     fn close(&self) -> BoxFut<'_, ()>;

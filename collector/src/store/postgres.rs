@@ -12,19 +12,19 @@
 //! deadlock; a deadlock or serialization failure is retried anyway. Everything else runs on a
 //! tiny pool of connections.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, Semaphore};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::metrics::Metrics;
 
 use super::rollup::{self, Cell, Columns, Fact, Scan, TableDelta, Ty};
 use super::{
     drain_group, export_line, plan_group, users_of, BoxFut, ExportCols, ExportStream, IngestBatch, IngestJob,
-    IngestOutcome, ProjectRow, SpecPut, SpecRow, StatePut, StateRow, StoredFact, Store, StoreError, EVENT_COLUMNS,
+    IngestOutcome, ProjectRow, SessionRow, SpecPut, SpecRow, StatePut, StateRow, StoredFact, Store, StoreError, EVENT_COLUMNS,
 };
 
 const QUEUE: usize = 1_024;
@@ -184,6 +184,17 @@ const MIGRATIONS: &[(i64, &str)] = &[(
     "DROP INDEX IF EXISTS events_name_time;
     DROP INDEX IF EXISTS events_user_time;
     DROP INDEX IF EXISTS events_flow_step;",
+), (
+    // A session remembers the hash of the admin token it was opened with, so rotating a
+    // leaked token ends its sessions. Sessions are short-lived: older ones are simply dropped
+    // (their holders sign in again).
+    4,
+    "DROP TABLE dashboard_sessions;
+    CREATE TABLE dashboard_sessions (
+        id_sha256 TEXT PRIMARY KEY, project_id BIGINT NOT NULL, token_sha256 TEXT NOT NULL,
+        created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);",
 )];
 
 /// The migration that created the rollups: a database migrated past it from an older version
@@ -276,6 +287,7 @@ async fn migrate(client: &mut Client) -> Result<(), StoreError> {
 /// Fills the rollups from every stored event, in pages, with the same code as ingest.
 async fn backfill(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_postgres::Error> {
     const PAGE: i64 = 20_000;
+    let mut prepared = Prepared::default();
     let mut after = 0i64;
     let mut total = 0usize;
     loop {
@@ -307,7 +319,7 @@ async fn backfill(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_post
         total += page.len();
         let locales: Vec<Option<String>> = page.iter().map(StoredFact::locale).collect();
         let deltas = rollup::deltas(page.iter().zip(&locales).map(|(f, l)| (f.project_id, f.fact(l.as_deref()))));
-        apply_rollups(tx, &deltas).await?;
+        apply_rollups(tx, &mut prepared, &deltas).await?;
     }
     if total > 0 {
         tracing::info!(events = total, "built the report rollups from stored events");
@@ -315,8 +327,25 @@ async fn backfill(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_post
     Ok(())
 }
 
+/// Statements prepared on one connection, by their SQL. tokio-postgres prepares a statement
+/// given as text again on every call, which costs a round trip per statement; the writer keeps
+/// its statements for as long as its connection lives (and forgets them after any failure).
+#[derive(Default)]
+struct Prepared(HashMap<String, Statement>);
+
+impl Prepared {
+    async fn get(&mut self, tx: &tokio_postgres::Transaction<'_>, sql: &str) -> Result<Statement, tokio_postgres::Error> {
+        if let Some(s) = self.0.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = tx.prepare(sql).await?;
+        self.0.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
 /// Adds rollup deltas inside the caller's transaction: one `unnest` statement per table.
-async fn apply_rollups(tx: &tokio_postgres::Transaction<'_>, deltas: &[(i64, TableDelta)]) -> Result<(), tokio_postgres::Error> {
+async fn apply_rollups(tx: &tokio_postgres::Transaction<'_>, prepared: &mut Prepared, deltas: &[(i64, TableDelta)]) -> Result<(), tokio_postgres::Error> {
     use tokio_postgres::types::ToSql;
     for (project_id, d) in deltas {
         let mut arrays: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(vec![*project_id; d.rows.len()])];
@@ -337,7 +366,8 @@ async fn apply_rollups(tx: &tokio_postgres::Transaction<'_>, deltas: &[(i64, Tab
         }
         let sql = rollup::upsert_sql(d.table, &format!("SELECT * FROM unnest({})", casts.join(", ")), "LEAST");
         let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect();
-        tx.execute(&sql, &params).await?;
+        let st = prepared.get(tx, &sql).await?;
+        tx.execute(&st, &params).await?;
     }
     Ok(())
 }
@@ -367,12 +397,14 @@ fn is_retryable(e: &tokio_postgres::Error) -> bool {
 
 async fn writer_loop(url: String, mut client: Option<Client>, mut rx: mpsc::Receiver<IngestJob>, metrics: Arc<Metrics>) {
     let writer_id = format!("pg-{}-{:x}", std::process::id(), crate::now_ms());
+    let mut prepared = Prepared::default();
     while let Some(first) = rx.recv().await {
         let jobs = drain_group(first, &mut rx);
         let t0 = std::time::Instant::now();
         let mut result = Err(StoreError("postgres: not attempted".into()));
         for attempt in 0..3 {
             if client.as_ref().is_none_or(|c| c.is_closed()) {
+                prepared = Prepared::default();
                 client = match connect(&url).await {
                     Ok(c) => Some(c),
                     Err(e) => {
@@ -382,15 +414,17 @@ async fn writer_loop(url: String, mut client: Option<Client>, mut rx: mpsc::Rece
                 };
             }
             let Some(c) = client.as_mut() else { break };
-            match commit_group(c, &jobs, &writer_id).await {
+            match commit_group(c, &mut prepared, &jobs, &writer_id).await {
                 Ok(o) => {
                     result = Ok(o);
                     break;
                 }
                 Err(e) if is_retryable(&e) && attempt < 2 => {
+                    prepared = Prepared::default();
                     tracing::warn!(error = %StoreError::from(e), "postgres group commit conflicted; retrying");
                 }
                 Err(e) => {
+                    prepared = Prepared::default();
                     result = Err(StoreError::from(e));
                     break;
                 }
@@ -413,7 +447,7 @@ async fn writer_loop(url: String, mut client: Option<Client>, mut rx: mpsc::Rece
     }
 }
 
-async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) -> Result<Vec<IngestOutcome>, tokio_postgres::Error> {
+async fn commit_group(client: &mut Client, prepared: &mut Prepared, jobs: &[IngestJob], writer_id: &str) -> Result<Vec<IngestOutcome>, tokio_postgres::Error> {
     let plan = plan_group(jobs);
     let mut outcomes = plan.outcomes;
     let n = plan.candidates.len();
@@ -465,8 +499,9 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
     let tx = client.transaction().await?;
     let mut inserted_keys: HashSet<(i64, String)> = HashSet::new();
     if n > 0 {
-        let rows = tx
-            .query(
+        let st = prepared
+            .get(
+                &tx,
                 &format!(
                     "INSERT INTO events ({EVENT_COLUMNS})
                      SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
@@ -475,6 +510,11 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
                      ON CONFLICT (project_id, event_id) DO NOTHING
                      RETURNING project_id, event_id"
                 ),
+            )
+            .await?;
+        let rows = tx
+            .query(
+                &st,
                 &[
                     &c_project,
                     &c_event_id,
@@ -518,7 +558,7 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
     let keys: Vec<String> =
         inserted.iter().map(|(_, ev)| rollup::user_key(ev.record.user_id.as_deref(), &ev.record.anonymous_id)).collect();
     let deltas = rollup::deltas(inserted.iter().zip(&keys).map(|((p, ev), k)| (*p, Fact::of(ev, k))));
-    apply_rollups(&tx, &deltas).await?;
+    apply_rollups(&tx, prepared, &deltas).await?;
     let users = users_of(inserted.into_iter());
     if !users.is_empty() {
         let u_project: Vec<i64> = users.iter().map(|u| u.project_id).collect();
@@ -530,7 +570,9 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
         let u_stage: Vec<Option<&str>> = users.iter().map(|u| u.stage).collect();
         let u_first: Vec<i64> = users.iter().map(|u| u.first_seen).collect();
         let u_last: Vec<i64> = users.iter().map(|u| u.last_seen).collect();
-        tx.execute(
+        let st = prepared
+            .get(
+                &tx,
             "INSERT INTO users (project_id, user_key, user_id, anonymous_id, traits, locale, stage, first_seen, last_seen)
              SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
                $8::BIGINT[], $9::BIGINT[])
@@ -542,6 +584,10 @@ async fn commit_group(client: &mut Client, jobs: &[IngestJob], writer_id: &str) 
                stage = CASE WHEN excluded.last_seen >= users.last_seen AND excluded.stage IS NOT NULL THEN excluded.stage ELSE users.stage END,
                first_seen = LEAST(users.first_seen, excluded.first_seen),
                last_seen = GREATEST(users.last_seen, excluded.last_seen)",
+            )
+            .await?;
+        tx.execute(
+            &st,
             &[&u_project, &u_key, &u_user, &u_anon, &u_traits, &u_locale, &u_stage, &u_first, &u_last],
         )
         .await?;
@@ -938,30 +984,32 @@ impl Store for PgStore {
         })
     }
 
-    fn session_create(&self, id_sha256: String, project_id: i64, now: i64, expires_at: i64) -> BoxFut<'_, Result<(), StoreError>> {
+    fn session_create(&self, s: SessionRow) -> BoxFut<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let mut c = self.pool.get().await?;
             let client = c.client()?;
-            client.execute("DELETE FROM dashboard_sessions WHERE expires_at <= $1", &[&now]).await?;
+            client.execute("DELETE FROM dashboard_sessions WHERE expires_at <= $1", &[&s.created_at]).await?;
             client
                 .execute(
-                    "INSERT INTO dashboard_sessions (id_sha256, project_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-                    &[&id_sha256, &project_id, &now, &expires_at],
+                    "INSERT INTO dashboard_sessions (id_sha256, project_id, token_sha256, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                    &[&s.id_sha256, &s.project_id, &s.token_sha256, &s.created_at, &s.expires_at],
                 )
                 .await?;
             Ok(())
         })
     }
 
-    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<i64>, StoreError>> {
+    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<(i64, String)>, StoreError>> {
         Box::pin(async move {
             let mut c = self.pool.get().await?;
             let row = c
                 .client()?
-                .query_opt("SELECT project_id FROM dashboard_sessions WHERE id_sha256 = $1 AND expires_at > $2", &[&id_sha256, &now])
+                .query_opt("SELECT s.project_id, s.token_sha256 FROM dashboard_sessions s JOIN projects p \
+                 ON p.id = s.project_id AND p.admin_token_sha256 = s.token_sha256 \
+                 WHERE s.id_sha256 = $1 AND s.expires_at > $2", &[&id_sha256, &now])
                 .await?;
             Ok(match row {
-                Some(r) => Some(r.try_get(0)?),
+                Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
                 None => None,
             })
         })

@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use super::rollup::{self, Cell, Columns, Fact, Scan, TableDelta, Ty};
 use super::{
     drain_group, export_line, plan_group, users_of, BoxFut, ExportCols, ExportStream, IngestBatch, IngestJob,
-    IngestOutcome, ProjectRow, SpecPut, SpecRow, StatePut, StateRow, StoredFact, Store, StoreError, EVENT_COLUMNS,
+    IngestOutcome, ProjectRow, SessionRow, SpecPut, SpecRow, StatePut, StateRow, StoredFact, Store, StoreError, EVENT_COLUMNS,
 };
 
 /// How long a write waits for SQLite's lock held by another connection or process before the
@@ -190,6 +190,17 @@ const MIGRATIONS: &[(i64, &str)] = &[(
     "DROP INDEX IF EXISTS events_name_time;
     DROP INDEX IF EXISTS events_user_time;
     DROP INDEX IF EXISTS events_flow_step;",
+), (
+    // A session remembers the hash of the admin token it was opened with, so rotating a
+    // leaked token ends its sessions. Sessions are short-lived: older ones are simply dropped
+    // (their holders sign in again).
+    4,
+    "DROP TABLE dashboard_sessions;
+    CREATE TABLE dashboard_sessions (
+        id_sha256 TEXT PRIMARY KEY, project_id INTEGER NOT NULL, token_sha256 TEXT NOT NULL,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);",
 )];
 
 /// The migration that created the rollups: a database migrated past it from an older version
@@ -769,25 +780,27 @@ impl Store for SqliteStore {
         })
     }
 
-    fn session_create(&self, id_sha256: String, project_id: i64, now: i64, expires_at: i64) -> BoxFut<'_, Result<(), StoreError>> {
+    fn session_create(&self, s: SessionRow) -> BoxFut<'_, Result<(), StoreError>> {
         self.with_conn(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM dashboard_sessions WHERE expires_at <= ?1", params![now])?;
+            tx.execute("DELETE FROM dashboard_sessions WHERE expires_at <= ?1", params![s.created_at])?;
             tx.execute(
-                "INSERT INTO dashboard_sessions (id_sha256, project_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![id_sha256, project_id, now, expires_at],
+                "INSERT INTO dashboard_sessions (id_sha256, project_id, token_sha256, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![s.id_sha256, s.project_id, s.token_sha256, s.created_at, s.expires_at],
             )?;
             tx.commit()?;
             Ok(())
         })
     }
 
-    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<i64>, StoreError>> {
+    fn session_project(&self, id_sha256: String, now: i64) -> BoxFut<'_, Result<Option<(i64, String)>, StoreError>> {
         self.with_conn(move |c| {
             Ok(c.query_row(
-                "SELECT project_id FROM dashboard_sessions WHERE id_sha256 = ?1 AND expires_at > ?2",
+                "SELECT s.project_id, s.token_sha256 FROM dashboard_sessions s JOIN projects p \
+                 ON p.id = s.project_id AND p.admin_token_sha256 = s.token_sha256 \
+                 WHERE s.id_sha256 = ?1 AND s.expires_at > ?2",
                 params![id_sha256, now],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
         })
