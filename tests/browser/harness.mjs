@@ -34,7 +34,12 @@ export async function launch(options = {}) {
 export async function startServer(opts = {}) {
   const server = await serve({ port: 0, ...opts });
   const base = `http://127.0.0.1:${server.address().port}`;
-  return { base, stop: () => new Promise((ok) => server.close(ok)), server };
+  // close() alone waits for the browser's idle keep-alive connections to time out (minutes).
+  const stop = () => new Promise((ok) => {
+    server.close(ok);
+    server.closeAllConnections();
+  });
+  return { base, stop, server };
 }
 
 /** Collects console errors, page errors and CSP violations of a page, for asserting none happened. */
