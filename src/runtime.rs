@@ -114,8 +114,9 @@ pub struct Inner {
     win: Window,
     mount: Mount,
     widgets: Vec<Widget>,
-    /// Resolved targets of flows on screen: (flow, element, clipping ancestors, header fixed).
-    targets: Vec<(usize, Element, Vec<Element>, bool)>,
+    /// Resolved targets of flows on screen: (flow, element, clipping ancestors, until when (ms)
+    /// to check whether a sticky or fixed header covers it, 0 once checked or corrected).
+    targets: Vec<(usize, Element, Vec<Element>, f64)>,
     timers: Vec<(u32, Timeout)>,
     waits: Vec<(usize, usize)>,
     watches: Vec<(usize, String, bool)>,
@@ -147,6 +148,9 @@ pub struct Inner {
     debug_panel: Option<Element>,
     debug_open: bool,
 }
+
+/// How long after a step's target is found the layout looks for a header covering it.
+const HEADER_CHECK_MS: f64 = 1500.0;
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -1019,7 +1023,10 @@ impl Inner {
                         ro.observe(&t);
                     }
                     self.targets.retain(|(f, _, _, _)| *f != flow);
-                    self.targets.push((flow, t, clippers, false));
+                    // Look for a covering header while the scroll into view settles (a smooth
+                    // scroll takes a few hundred ms), not on every later frame: the check hits
+                    // the page (elementsFromPoint), and the user's own scrolling is theirs.
+                    self.targets.push((flow, t, clippers, now() + HEADER_CHECK_MS));
                 }
             }
             None => self.targets.retain(|(f, _, _, _)| *f != flow),
@@ -1136,9 +1143,9 @@ impl Inner {
         }
         for w in &self.widgets {
             let target = self.targets.iter().find(|(f, _, _, _)| *f == w.flow);
-            let (trect, clip, fixed) = match target {
-                Some((_, t, cl, fixed)) => (Some(layout::rect(t)), layout::clip(&self.doc, cl), *fixed),
-                None => (None, vp, true),
+            let (trect, clip, check_header) = match target {
+                Some((_, t, cl, until)) => (Some(layout::rect(t)), layout::clip(&self.doc, cl), *until > 0.0 && now() < *until),
+                None => (None, vp, false),
             };
             let size = w.card.as_ref().map(|c| (c.offset_width() as f64, c.offset_height() as f64));
             let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None };
@@ -1152,7 +1159,7 @@ impl Inner {
                             let hole = r.intersect(&clip);
                             plan.overlay = Some(position::cutout_path(&vp, hole.as_ref(), s.padding as f64, 8.0));
                         }
-                        if !fixed && !p.hidden {
+                        if check_header && !p.hidden {
                             if let Some((_, t, _, _)) = target {
                                 if let Some(d) = layout::covered_by_header(&self.doc, t, &self.mount.host) {
                                     covered.push((w.flow, d));
@@ -1225,8 +1232,8 @@ impl Inner {
         // A sticky or fixed header covers the target: scroll once so it shows below it.
         for (flow, delta) in covered {
             if let Some(entry) = self.targets.iter_mut().find(|(f, _, _, _)| *f == flow) {
-                if !entry.3 {
-                    entry.3 = true;
+                if entry.3 > 0.0 {
+                    entry.3 = 0.0;
                     layout::scroll_by(&self.doc, &entry.2, delta);
                     let _ = shell;
                 }

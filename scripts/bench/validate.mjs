@@ -13,7 +13,10 @@ import { makeSpec } from './make-spec.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 mkdirSync(join(root, 'target/bench'), { recursive: true });
 const specPath = join(root, 'target/bench/spec.json');
-const text = makeSpec({ flows: 500, targetBytes: 1_000_000 });
+// makeSpec sizes its text in UTF-16 units and the Japanese text takes 3 bytes a character in
+// UTF-8: scale the target once so the file is about 1 MB (1,000,000 bytes) of UTF-8.
+let text = makeSpec({ flows: 500, targetBytes: 1_000_000 });
+text = makeSpec({ flows: 500, targetBytes: Math.round(1_000_000 * 1_000_000 / Buffer.byteLength(text)) });
 writeFileSync(specPath, text);
 
 const native = JSON.parse(execFileSync('cargo', ['bench', '-q', '--bench', 'validate'], { cwd: root, encoding: 'utf8', env: { ...process.env, SHIRUBE_BENCH_SPEC: specPath } }).trim().split('\n').pop());
@@ -35,6 +38,6 @@ for (let i = 0; i < runs; i++) {
 }
 const node = { parse_ms: median(js), validate_ms: median(wasm) };
 const f = (x) => x.toFixed(2);
-console.log(`spec: ${text.length} bytes, ${native.flows} flows; ${runs} runs each, medians`);
+console.log(`spec: ${Buffer.byteLength(text)} bytes (UTF-8), ${native.flows} flows; ${runs} runs each, medians`);
 console.log(`native  validate ${f(native.validate_ms)} ms   parse-only baseline ${f(native.parse_ms)} ms   ratio ${f(native.ratio)}`);
 console.log(`node    validate ${f(node.validate_ms)} ms   JSON.parse baseline ${f(node.parse_ms)} ms   ratio ${f(node.validate_ms / node.parse_ms)}`);

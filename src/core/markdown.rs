@@ -44,6 +44,10 @@ pub fn is_safe_link(url: &str) -> bool {
 /// Every link URL in `text`, safe or not, for the validator.
 pub fn links(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    // A link needs `](`: most texts have none, and validation calls this for every text.
+    if !text.contains("](") {
+        return out;
+    }
     for b in parse(text, true) {
         let lines: Vec<Vec<Inline>> = match b {
             Block::Para(i) => vec![i],
@@ -155,7 +159,7 @@ fn inline(s: &str, keep_unsafe: bool, depth: u8) -> Vec<Inline> {
                     }
                 }
             }
-            if let Some(body) = rest.strip_prefix("**") {
+            if let Some(body) = (c == '*').then(|| rest.strip_prefix("**")).flatten() {
                 if let Some(end) = body.find("**").filter(|e| *e > 0) {
                     push_text(&mut text, &mut out);
                     out.push(Inline::Bold(inline(body.get(..end).unwrap_or(""), keep_unsafe, depth + 1)));
