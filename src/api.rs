@@ -59,8 +59,15 @@ impl Sdk {
 
     fn send(&self, job: Job) {
         if let Some(s) = &self.shell {
+            s.ensure_started();
             s.dispatch(job);
         }
+    }
+
+    fn started(&self) -> Option<&std::rc::Rc<Shell>> {
+        let s = self.shell.as_ref()?;
+        s.ensure_started();
+        Some(s)
     }
 
     fn flow_index(&self, id: &str) -> Option<usize> {
@@ -104,13 +111,12 @@ impl Sdk {
 
     /// What is on screen, milestones, stage and checklist progress, as JSON text.
     pub fn state(&self) -> String {
-        self.shell.as_ref().and_then(|s| s.with(|i| i.engine.state().write(false))).unwrap_or_else(|| "null".into())
+        self.started().and_then(|s| s.with(|i| i.engine.state().write(false))).unwrap_or_else(|| "null".into())
     }
 
     /// For each flow, whether it shows and why (debug mode), as JSON text.
     pub fn explain(&self) -> String {
-        self.shell
-            .as_ref()
+        self.started()
             .and_then(|s| {
                 s.with(|i| {
                     let list: Vec<Json> = i

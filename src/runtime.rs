@@ -138,6 +138,8 @@ pub struct Inner {
     spec_revision: String,
     /// The deferred first evaluation.
     start: Option<Timeout>,
+    /// Whether the first evaluation (`Input::Load`) has been dispatched.
+    started: bool,
     /// Delivery to the collector, when one is configured.
     transport: Option<Transport>,
     /// Progress across devices, with a collector and a signed user id.
@@ -266,6 +268,7 @@ impl Shell {
             debug: opts.debug,
             spec_revision,
             start: None,
+            started: false,
             transport: None,
             sync: None,
             collector: opts.collector.clone(),
@@ -299,14 +302,32 @@ impl Shell {
         shell.with(|i| i.url = (path.clone(), query.clone()));
         // The first evaluation waits one task, so listeners the host attaches right after
         // `await Shirube.init()` see the first events too.
+        // An API call before then (track() right after init) runs it first: see `ensure_started`.
         let w = shell.weak();
         let first = Timeout::new(0, move || {
             if let Some(s) = w.upgrade() {
-                s.dispatch(Job::Engine(Input::Load { path: path.clone(), query: query.clone() }));
+                if s.with(|i| !std::mem::replace(&mut i.started, true)) == Some(true) {
+                    s.dispatch(Job::Engine(Input::Load { path: path.clone(), query: query.clone() }));
+                }
             }
         });
         shell.with(|i| i.start = first);
         Ok(shell)
+    }
+
+    /// Runs the first evaluation now if it has not run yet: a call such as `track()` made in
+    /// the same task as `init` must meet a loaded engine (or its event trigger would be lost).
+    pub fn ensure_started(&self) {
+        let pending = self.with(|i| {
+            if std::mem::replace(&mut i.started, true) {
+                return None;
+            }
+            i.start = None;
+            Some(i.url.clone())
+        });
+        if let Some(Some((path, query))) = pending {
+            self.dispatch(Job::Engine(Input::Load { path, query }));
+        }
     }
 
     /// Runs `f` on the state when it is not borrowed (for reads from the API).

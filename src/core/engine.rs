@@ -219,6 +219,21 @@ pub struct Engine {
 }
 
 /// FNV-1a: a stable hash for sampling, identical on every platform and release.
+/// Why a flow may not show now (see `Engine::blocker`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Blocker {
+    Unknown,
+    Disabled,
+    Audience,
+    Sample(f64),
+    Once,
+    Completed,
+    MaxTimes(u32, u32),
+    Every(f64),
+    Snoozed,
+    DailyCap(u32),
+}
+
 pub fn hash01(text: &str) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
@@ -580,52 +595,85 @@ impl Engine {
         }
     }
 
-    /// Whether the flow may show now; `Err` says why not. `auto` counts the daily cap.
+    /// Whether the flow may show now; `Err` says why not, in words for the debug overlay.
+    /// `auto` counts the daily cap.
     fn eligible(&self, flow: usize, auto: bool) -> Result<(), String> {
-        let Some(f) = self.model.flows.get(flow) else { return Err("unknown flow".into()) };
+        match self.blocker(flow, auto) {
+            None => Ok(()),
+            Some(b) => Err(self.describe(flow, b)),
+        }
+    }
+
+    /// What keeps the flow from showing now, if anything. The scheduler asks this for every
+    /// flow on every occasion, so it allocates nothing; `describe` puts it in words.
+    fn blocker(&self, flow: usize, auto: bool) -> Option<Blocker> {
+        let Some(f) = self.model.flows.get(flow) else { return Some(Blocker::Unknown) };
         if !f.enabled {
-            return Err("it is switched off (\"enabled\": false)".into());
+            return Some(Blocker::Disabled);
         }
         if let Some(a) = &f.audience {
-            if let Some(why) = condition::explain(a, &self.model, &self.facts()) {
-                return Err(format!("audience: {}", why));
+            if !condition::holds(a, &self.model, &self.facts()) {
+                return Some(Blocker::Audience);
             }
         }
         if f.sample < 1.0 && hash01(&format!("{}:{}", self.user.key, f.id)) >= f.sample {
-            return Err(format!("this user is outside the sample ({}% of users see it)", (f.sample * 100.0).round() as i64));
+            return Some(Blocker::Sample(f.sample));
         }
-        let p = self.progress.flow(&f.id).cloned().unwrap_or_default();
         let fr = &f.frequency;
-        if fr.once && p.shown > 0 {
-            return Err("it shows once, and it was already shown".into());
-        }
-        if fr.until_completed && p.completed_at > 0.0 {
-            return Err("the user already completed it".into());
-        }
-        if let Some(max) = fr.max_times {
-            if p.shown >= max {
-                return Err(format!("it was already shown {} times (maxTimes: {})", p.shown, max));
+        if let Some(p) = self.progress.flow(&f.id) {
+            if fr.once && p.shown > 0 {
+                return Some(Blocker::Once);
             }
-        }
-        if let Some(every) = fr.every_ms {
-            let wait = every as f64 - (self.now - p.last_shown);
-            if p.shown > 0 && wait > 0.0 {
-                let hours = (wait / 3_600_000.0).ceil();
-                let when = if hours > 48.0 { format!("{} days", (hours / 24.0).ceil() as i64) } else { format!("{} hours", hours as i64) };
-                return Err(format!("it shows again once `every` has passed since it last showed (in {})", when));
+            if fr.until_completed && p.completed_at > 0.0 {
+                return Some(Blocker::Completed);
             }
-        }
-        if p.snoozed_until > self.now {
-            return Err("the user dismissed it and it is snoozed".into());
+            if let Some(max) = fr.max_times {
+                if p.shown >= max {
+                    return Some(Blocker::MaxTimes(p.shown, max));
+                }
+            }
+            if let Some(every) = fr.every_ms {
+                let wait = every as f64 - (self.now - p.last_shown);
+                if p.shown > 0 && wait > 0.0 {
+                    return Some(Blocker::Every(wait));
+                }
+            }
+            if p.snoozed_until > self.now {
+                return Some(Blocker::Snoozed);
+            }
+        } else if fr.max_times == Some(0) {
+            return Some(Blocker::MaxTimes(0, 0));
         }
         if auto && f.blocking() {
             if let Some(cap) = self.model.daily_cap {
                 if self.progress.shown_on(time::day_of(self.now)) >= cap {
-                    return Err(format!("the daily cap of {} automatic flows is reached", cap));
+                    return Some(Blocker::DailyCap(cap));
                 }
             }
         }
-        Ok(())
+        None
+    }
+
+    fn describe(&self, flow: usize, b: Blocker) -> String {
+        match b {
+            Blocker::Unknown => "unknown flow".into(),
+            Blocker::Disabled => "it is switched off (\"enabled\": false)".into(),
+            Blocker::Audience => {
+                let why = self.model.flows.get(flow).and_then(|f| f.audience.as_ref()).and_then(|a| condition::explain(a, &self.model, &self.facts()));
+                format!("audience: {}", why.unwrap_or_default())
+            }
+            Blocker::Sample(sample) => format!("this user is outside the sample ({}% of users see it)", (sample * 100.0).round() as i64),
+            Blocker::Once => "it shows once, and it was already shown".into(),
+            Blocker::Completed => "the user already completed it".into(),
+            Blocker::MaxTimes(shown, max) => format!("it was already shown {} times (maxTimes: {})", shown, max),
+            Blocker::Every(wait) => {
+                let hours = (wait / 3_600_000.0).ceil();
+                let when = if hours > 48.0 { format!("{} days", (hours / 24.0).ceil() as i64) } else { format!("{} hours", hours as i64) };
+                format!("it shows again once `every` has passed since it last showed (in {})", when)
+            }
+            Blocker::Snoozed => "the user dismissed it and it is snoozed".into(),
+            Blocker::DailyCap(cap) => format!("the daily cap of {} automatic flows is reached", cap),
+        }
     }
 
     fn schedule(&mut self, occ: Occasion, fx: &mut Vec<Effect>) {
@@ -634,7 +682,7 @@ impl Engine {
         }
         let mut blocking: Vec<usize> = Vec::new();
         for i in 0..self.model.flows.len() {
-            if self.run(i).is_some() || !self.fires(i, &occ) || self.eligible(i, true).is_err() {
+            if self.run(i).is_some() || !self.fires(i, &occ) || self.blocker(i, true).is_some() {
                 continue;
             }
             let delay = self.model.flows.get(i).and_then(|f| f.trigger.as_ref()).map(|t| t.delay_ms).unwrap_or(0);
@@ -673,7 +721,7 @@ impl Engine {
             return;
         }
         let mut pending = std::mem::take(&mut self.pending);
-        pending.retain(|i| self.run(*i).is_none() && self.page_ok(*i) && self.eligible(*i, true).is_ok());
+        pending.retain(|i| self.run(*i).is_none() && self.page_ok(*i) && self.blocker(*i, true).is_none());
         pending.sort_by_key(|i| (std::cmp::Reverse(self.model.flows.get(*i).map(|f| f.priority).unwrap_or(0)), *i));
         let mut it = pending.into_iter();
         if let Some(first) = it.next() {

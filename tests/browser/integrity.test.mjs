@@ -156,6 +156,20 @@ test('destroy() leaves the page exactly as it was before init', async () => {
   await page.close();
 });
 
+test('track() in the same task as init meets a loaded engine: its event trigger starts the flow', async () => {
+  const page = await open();
+  const started = await page.evaluate(async () => {
+    const i = await window.__start('eventTrigger');
+    window.__instances[i].sb.track('clicked');
+    const { events } = window.__instances[i];
+    return events.filter((e) => e.name === 'flow_started').map((e) => e.flow_id);
+  });
+  assert.deepEqual(started, ['news']);
+  await shadow(page, '[data-shirube-flow=news]').waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('two instances on one page do not interfere', async () => {
   const page = await open();
   await page.evaluate(async () => { await window.__start('tour'); await window.__start('other'); });

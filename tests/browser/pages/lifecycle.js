@@ -24,6 +24,7 @@ const SPECS = {
     { id: 'nps', kind: 'survey', scale: 'nps', question: 'How likely are you to recommend us?', followUp: 'Why?' },
     { id: 'csat', kind: 'survey', scale: 'csat', question: 'How satisfied are you?' },
   ] },
+  eventTrigger: { version: 1, product: 'life-event', flows: [{ id: 'news', kind: 'announcement', trigger: { event: 'clicked', page: '/fixtures/*' }, title: 'News', body: 'Shown on an event.' }] },
   other: { version: 1, product: 'life-other', flows: [{ id: 'other-tour', kind: 'tour', steps: [{ id: 'o1', target: '#c', title: 'Other instance' }] }] },
 };
 window.__instances = [];
