@@ -46,6 +46,7 @@ const files = [
   ['dist/shirube_bg.wasm', readFileSync(join(root, 'dist/shirube_bg.wasm'))],
   ['dist/shirube.js', readFileSync(gluePath)],
   ['js/index.js', readFileSync(join(root, 'js/index.js'))],
+  ['js/core.js', readFileSync(join(root, 'js/core.js'))],
   ['src/dom/style.css (inside the wasm)', Buffer.from(css)],
 ];
 const rows = files.map(([name, buf]) => ({ name, raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length }));
