@@ -1,6 +1,6 @@
 // The slim entry, for hosts that serve the .wasm themselves (strict CSPs, CDNs, custom caching):
-// it never references the .wasm, so bundlers emit nothing extra. Call `Shirube.load(url)` (or
-// pass `wasm` to init) before anything else.
+// it never references the .wasm, so bundlers emit nothing extra. Call `Shirube.load(url)` before
+// anything else.
 import { loadWasm, makeShirube, isLoaded } from './core.js';
 
 let source = null;

@@ -79,9 +79,13 @@ impl Sdk {
         self.send(Job::Engine(Input::Track { name: name.to_string(), properties: parse(properties) }));
     }
 
-    /// Starts a flow by id, optionally at a tour step; false when there is no such flow.
+    /// Starts a flow by id, optionally at a tour step; false when there is no such flow or it
+    /// is switched off (`"enabled": false`).
     pub fn start(&self, flow: &str, step: Option<String>) -> bool {
         let Some(f) = self.flow_index(flow) else { return false };
+        if self.shell.as_ref().and_then(|s| s.with(|i| i.engine.model.flows.get(f).is_some_and(|x| x.enabled))) != Some(true) {
+            return false;
+        }
         let step_index = step.and_then(|s| {
             self.shell.as_ref()?.with(|i| match i.engine.model.flows.get(f).map(|x| &x.body) {
                 Some(crate::core::model::Body::Tour(t)) => t.steps.iter().position(|x| x.id == s),

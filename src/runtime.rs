@@ -406,7 +406,7 @@ impl Shell {
             Out::Call(name) => match self.hooks.call.call1(&JsValue::NULL, &name.clone().into()) {
                 Ok(v) if v.as_bool() == Some(true) => Ok(()),
                 Ok(_) => {
-                    self.error(&format!("the spec calls the action \"{}\", but the app registered no handler with sb.registerAction(\"{}\", fn)", name, name));
+                    self.error("no_action_handler", &format!("the spec calls the action \"{}\", but the app registered no handler with sb.registerAction(\"{}\", fn)", name, name));
                     Ok(())
                 }
                 Err(e) => Err(e),
@@ -424,8 +424,11 @@ impl Shell {
         let _ = r;
     }
 
-    pub fn error(&self, message: &str) {
-        let mut s = String::from("{\"message\":");
+    /// Reports an error to the host's `error` listeners, with a stable `code`.
+    pub fn error(&self, code: &str, message: &str) {
+        let mut s = String::from("{\"code\":");
+        json::write_str(&mut s, code);
+        s.push_str(",\"message\":");
         json::write_str(&mut s, message);
         s.push('}');
         let _ = self.hooks.emit.call2(&JsValue::NULL, &"error".into(), &s.into());

@@ -192,7 +192,7 @@ impl Sync {
                 self.off = Some(if status == 401 {
                     "the collector refused the signed user id (user.hash): progress is kept on this device only".to_string()
                 } else {
-                    "state sync is off for this project (no identity secret): progress is kept on this device only".to_string()
+                    "the collector refused state sync (403: the project has no identity secret, or this page's origin is not in its allow-list): progress is kept on this device only".to_string()
                 });
             }
             Reply::Loaded { status: 413, .. } | Reply::Saved { status: 413, .. } => {

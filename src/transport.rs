@@ -469,7 +469,8 @@ impl Transport {
     pub fn flush(&mut self, shell: &Shell, resolve: js_sys::Function, now: f64) {
         self.waiters.push(resolve);
         if now < self.hold_until && !self.stopped {
-            // A flush asked by the host skips the backoff, not a Retry-After pause.
+            // A flush asked by the host sends now: it ends a backoff wait and a Retry-After pause
+            // alike (not a stop after 401/403).
             self.hold_until = 0.0;
         }
         self.send(shell, now, true);

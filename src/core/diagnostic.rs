@@ -26,7 +26,7 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable, documented in docs/diagnostics.md; tools may match on it.
+    /// Stable, documented in docs/spec.md ("Diagnostics"); tools may match on it.
     pub code: &'static str,
     /// JSON pointer (RFC 6901) of the value or key concerned; "" is the whole document.
     pub path: String,

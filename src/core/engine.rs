@@ -368,7 +368,7 @@ impl Engine {
                     self.ui(flow, action, &mut fx);
                 }
             }
-            Input::Start { flow, step } => self.start_manual(flow, step, &mut fx),
+            Input::Start { flow, step } => self.start_manual(flow, step, "manual", &mut fx),
             Input::Progress(other) => self.merge_progress(other, &mut fx),
         }
         if self.changed {
@@ -730,7 +730,8 @@ impl Engine {
         self.pending = it.collect();
     }
 
-    fn start_manual(&mut self, flow: usize, step: Option<usize>, fx: &mut Vec<Effect>) {
+    /// Starts a flow on request: `trigger` is "manual" (sb.start) or "action" (another flow's action).
+    fn start_manual(&mut self, flow: usize, step: Option<usize>, trigger: &'static str, fx: &mut Vec<Effect>) {
         let Some(f) = self.model.flows.get(flow) else { return };
         if !f.enabled {
             return;
@@ -750,7 +751,7 @@ impl Engine {
                 self.dismiss(cur, Via::Replaced, fx);
             }
         }
-        self.begin(flow, step.unwrap_or(0), "manual", false, fx);
+        self.begin(flow, step.unwrap_or(0), trigger, false, fx);
     }
 
     /// Starts a flow.
@@ -1149,10 +1150,7 @@ impl Engine {
                 if *target == flow && self.run(flow).is_some() {
                     self.go_to(flow, step.unwrap_or(0), fx);
                 } else {
-                    self.start_manual(*target, *step, fx);
-                    if let Some(r) = self.runs.iter_mut().find(|r| r.flow == *target) {
-                        r.trigger = "action";
-                    }
+                    self.start_manual(*target, *step, "action", fx);
                 }
             }
             Action::Navigate(url) => fx.push(Effect::Navigate(url.clone())),

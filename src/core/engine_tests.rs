@@ -642,6 +642,8 @@ fn manual_start_and_actions() {
     h.send(Input::Ui { flow: gs, action: Ui::Item(0) });
     assert!(h.showing("welcome"));
     assert_eq!(h.e.run(h.flow("welcome")).map(|r| (r.step, r.trigger)), Some((1, "action")));
+    let started = h.events.iter().rev().find(|e| e.name == "flow_started" && e.flow_id.as_deref() == Some("welcome"));
+    assert_eq!(started.and_then(|e| e.properties.get("trigger").cloned()), Some(Json::str("action")), "the event says what started it");
     // The banner's button completes it and starts the reports tour.
     h.send(Input::Current(Ui::Dismiss(Via::Close)));
     h.track("project_created");
