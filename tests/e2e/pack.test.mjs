@@ -97,6 +97,27 @@ test('Vite: builds and runs a tour', async () => {
   await s.stop();
 });
 
+test('Vite dev server: the pre-bundled package still finds its .wasm and runs a tour', async () => {
+  const dir = project('vite-dev');
+  // A package.json makes this folder the project root, so Vite's cache is its node_modules/.vite.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'vite-dev-app', private: true, type: 'module', dependencies: { shirube: '*' } }));
+  writeFileSync(join(dir, 'index.html'), HTML('<script type="module" src="/main.js"></script>'));
+  writeFileSync(join(dir, 'main.js'), APP_JS);
+  const { createServer } = await import(join(root, 'node_modules/vite/dist/node/index.js'));
+  const server = await createServer({ root: dir, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0, strictPort: false } });
+  await server.listen();
+  try {
+    const { port } = server.httpServer.address();
+    const r = await runsATour(`http://127.0.0.1:${port}`);
+    assert.equal(r.title, 'Packed');
+    // Vite's dev pages have no favicon; nothing else may fail.
+    assert.deepEqual(r.problems.filter((p) => !/favicon|404 \(Not Found\)/.test(p)), []);
+    assert.ok(existsSync(join(dir, 'node_modules/.vite/deps')), 'Vite pre-bundled the package (the case this test is about)');
+  } finally {
+    await server.close();
+  }
+});
+
 test('webpack 5: builds and runs a tour', async () => {
   const dir = project('webpack-app');
   writeFileSync(join(dir, 'main.js'), APP_JS);
