@@ -4,6 +4,11 @@
 //!          table, same indexes, same statement with every column bound, same durability
 //!          settings; no HTTP and no JSON.
 //!          loadgen raw --database URL --batch 500 --events 200000
+//! `store` — the same database work as the collector, without HTTP and JSON: batches of N
+//!          events, parsed and prepared before the clock starts, handed to the collector's own
+//!          `Store::ingest` by C concurrent tasks (so the writer groups them into transactions
+//!          as it does under HTTP): events, the `users` upsert and the dashboard's rollups.
+//!          loadgen store --database URL --batch 10 --events 200000 --connections 32
 //! `http` — sustained ingest through a running collector: C keep-alive connections, each with
 //!          one request in flight at a time (a closed loop, so the load is bounded), batches of
 //!          N unique events, for D seconds. Reports events/s and request latency p50 / p99.
@@ -52,7 +57,8 @@ fn main() {
     let out = match args.first().map(String::as_str) {
         Some("raw") => rt.block_on(raw(&args)),
         Some("http") => rt.block_on(http(&args)),
-        _ => Err("usage: loadgen raw --database URL [--batch N] [--events N] | loadgen http --addr A --key K [--batch N] [--connections C] [--seconds S] [--users N]".into()),
+        Some("store") => rt.block_on(store_mode(&args)),
+        _ => Err("usage: loadgen raw --database URL [--batch N] [--events N] | loadgen store --database URL [--batch N] [--events N] [--connections C] [--users N] | loadgen http --addr A --key K [--batch N] [--connections C] [--seconds S] [--users N]".into()),
     };
     match out {
         Ok(line) => println!("{line}"),
@@ -85,6 +91,71 @@ async fn raw(args: &[String]) -> Result<String, String> {
     }
     let secs = t0.elapsed().as_secs_f64();
     Ok(format!(r#"{{"mode":"raw","batch":{batch},"events":{total},"seconds":{secs:.3},"events_per_s":{:.0}}}"#, total as f64 / secs))
+}
+
+async fn store_mode(args: &[String]) -> Result<String, String> {
+    use shirube_collector::batch::{corrected_time, parse_batch};
+    use shirube_collector::store::{EventRow, IngestBatch};
+    let url = arg(args, "--database").ok_or("--database is required")?;
+    let batch = num(args, "--batch", 10).max(1) as usize;
+    let total = num(args, "--events", 200_000) as usize;
+    let conns = num(args, "--connections", 32).max(1) as usize;
+    let users = num(args, "--users", 0);
+    let store = shirube_collector::store::open(&url, Arc::new(Metrics::default())).await.map_err(|e| e.to_string())?;
+    let run = run_id();
+    // Prepare every batch first: the clock measures the database work only.
+    let mut batches = Vec::with_capacity(total / batch + 1);
+    let mut n = 0usize;
+    while n < total {
+        let ts = shirube_collector::now_ms();
+        let mut body = format!(r#"{{"write_key":"sb_pub_bench","sent_at":{ts},"events":["#);
+        for i in n..(n + batch).min(total) {
+            if i > n {
+                body.push(',');
+            }
+            let id = uuid(run, i as u64);
+            body.push_str(&if users > 0 { event_of(&id, ts - 5, i as u64 % users) } else { event(&id, ts - 5) });
+        }
+        body.push_str("]}");
+        let parsed = parse_batch(body.as_bytes()).map_err(|e| format!("{e:?}"))?;
+        let received_at = shirube_collector::now_ms();
+        let events = parsed
+            .events
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|(_, record)| {
+                let (corrected_at, flag) = corrected_time(record.timestamp, parsed.sent_at, received_at);
+                EventRow { record, corrected_at, time_flag: flag.map(|f| f.as_str()) }
+            })
+            .collect::<Vec<_>>();
+        batches.push(IngestBatch { project_id: 1, received_at, sent_at: parsed.sent_at, sdk_version: parsed.sdk_version, events, rejected: Vec::new() });
+        n += batch;
+    }
+    let queue = Arc::new(std::sync::Mutex::new(batches));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (queue, store) = (queue.clone(), store.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut stored = 0u64;
+            loop {
+                let next = queue.lock().map_err(|e| e.to_string())?.pop();
+                let Some(b) = next else { break };
+                stored += store.ingest(b).await.map_err(|e| e.to_string())?.accepted;
+            }
+            Ok::<u64, String>(stored)
+        }));
+    }
+    let mut stored = 0;
+    for t in tasks {
+        stored += t.await.map_err(|e| e.to_string())??;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    store.close().await;
+    if stored != total as u64 {
+        return Err(format!("stored {stored} of {total} events"));
+    }
+    Ok(format!(r#"{{"mode":"store","batch":{batch},"events":{total},"connections":{conns},"seconds":{secs:.3},"events_per_s":{:.0}}}"#, total as f64 / secs))
 }
 
 const COLS: &str = "project_id, event_id, name, timestamp, user_id, anonymous_id, session_id, seq, spec_revision, flow_id, step_id, event, properties, context, sent_at, received_at, corrected_at, time_flag, sdk_version";
