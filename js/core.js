@@ -220,7 +220,7 @@ export function makeShirube(ensure) {
       this._safe(() => this._sdk.identify(userId == null ? undefined : String(userId), t, hash));
     }
 
-    /** Listens to an event by name (`flow_completed`, …, `error`), or `*` for all. */
+    /** Listens to an event by name (`flow_completed`, …), to `error`, or to `*` for every event (not errors). */
     on(name, fn) {
       if (typeof fn !== 'function') return this;
       if (!this._listeners.has(name)) this._listeners.set(name, new Set());
@@ -301,7 +301,8 @@ export function makeShirube(ensure) {
     }
 
     _deliver(name, payload) {
-      for (const key of [name, '*']) {
+      // `*` is every event the SDK records; errors go to `error` listeners only.
+      for (const key of name === 'error' ? ['error'] : [name, '*']) {
         const set = this._listeners.get(key);
         if (!set) continue;
         for (const fn of [...set]) {

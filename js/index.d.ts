@@ -134,6 +134,7 @@ export declare class Shirube {
   dismiss(): void;
   identify(userId: string | number | null, traits?: Record<string, unknown>, options?: { hash?: string }): void;
   on(name: 'error', fn: (error: ShirubeError) => void): this;
+  /** `'*'` receives every event, never errors (those go to `'error'` listeners). */
   on(name: EventName | '*', fn: (event: ShirubeEvent) => void): this;
   off(name: EventName | 'error' | '*', fn?: (event: any) => void): this;
   registerAction(name: string, fn: () => void): this;
