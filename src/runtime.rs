@@ -504,10 +504,13 @@ impl Shell {
                 s.dispatch(Job::Url);
             }
         });
-        // DOM changes: late targets, trigger elements, removed targets, dialogs opening.
+        // DOM changes: late targets, trigger elements, removed targets, dialogs opening. `style`
+        // too: many apps show an element by changing its inline style only. (Shirube's own
+        // writes happen inside its shadow root, which this observer does not see; bursts are
+        // looked at once per frame.)
         let mw = weak.clone();
         let mutations = doc.body().and_then(|body| {
-            Mutations::new(&body, &["class", "hidden", "open"], move || {
+            Mutations::new(&body, &["class", "hidden", "open", "style"], move || {
                 if let Some(s) = mw.upgrade() {
                     s.dispatch(Job::Mutations);
                 }

@@ -145,6 +145,18 @@ test('target rendered after 1.5 s: the step waits, then shows in place', async (
   await page.close();
 });
 
+test('target shown after 1.5 s by a change of its inline style only: the step waits, then shows in place', async () => {
+  const page = await open('revealed');
+  const t0 = Date.now();
+  const m = await settled(page, '#revealed');
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 1200 && waited < 3500, `shown after the style change, before the 4 s wait ran out (${waited} ms)`);
+  assertPlaced(m);
+  const names = await page.evaluate(() => window.__events.map((e) => e.name));
+  assert.ok(!names.includes('target_missing'));
+  await page.close();
+});
+
 test('target never rendered: target_missing with the wait, the tour ends, the page is untouched', async () => {
   const page = await open('never');
   await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), null, { timeout: 6000 });

@@ -18,6 +18,17 @@ if (name === 'late') {
     document.getElementById('slot').append(b);
   }, 1500);
 }
+// A target that is in the page from the start but hidden, and shown later only by a change of
+// its inline style (jQuery's .show(), many vanilla apps): no node is added or removed.
+if (name === 'revealed') {
+  const b = document.createElement('button');
+  b.id = 'revealed';
+  b.className = 't';
+  b.textContent = 'Shown by a style change after 1.5 s';
+  b.style.display = 'none';
+  document.getElementById('slot').append(b);
+  setTimeout(() => { b.style.display = ''; }, 1500);
+}
 // Single-page navigation for the multi-page case: a route renders its own target.
 window.__route = (path) => {
   history.pushState({}, '', path);

@@ -11,6 +11,7 @@ export const SPECS = {
   zindex: one('#high-z', { placement: 'bottom' }),
   dialog: one('#in-dialog', { placement: 'bottom' }),
   late: one('#late', { placement: 'bottom', waitMs: 4000 }),
+  revealed: one('#revealed', { placement: 'bottom', waitMs: 4000 }),
   never: one('#never', { placement: 'bottom', waitMs: 2000 }),
   removed: one('#removable', { placement: 'top', waitMs: 1500 }),
   rtl: one('#b', { placement: 'bottom-start' }),
