@@ -9,6 +9,7 @@ use crate::core::json::{self, Json};
 use crate::core::progress::Progress;
 use crate::dom::timer::Timeout;
 use crate::runtime::{Job, Shell};
+use crate::transport::encode;
 use std::rc::Weak;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -43,22 +44,10 @@ pub enum Reply {
     Failed,
 }
 
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{:02X}", b));
-        }
-    }
-    out
-}
-
 impl Sync {
     pub fn new(win: &Window, collector: &str, write_key: &str, product: &str, user: &str, hash: &str) -> Sync {
         let fetch = js_sys::Reflect::get(win, &"fetch".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        let url = format!("{}/v1/state/{}/{}?wk={}&h={}", collector.trim_end_matches('/'), enc(product), enc(user), enc(write_key), enc(hash));
+        let url = format!("{}/v1/state/{}/{}?wk={}&h={}", collector.trim_end_matches('/'), encode(product), encode(user), encode(write_key), encode(hash));
         Sync { url, win: win.clone(), fetch, version: 0, loaded: false, dirty: false, busy: false, failures: 0, timer: None, pending: Vec::new(), off: None }
     }
 

@@ -505,14 +505,18 @@ fn shell_weak(shell: &Shell) -> Weak<Shell> {
     shell.weak_ref()
 }
 
-/// Percent-encodes a write key for the query string.
-fn encode(s: &str) -> String {
-    let mut out = String::new();
+/// Percent-encodes a path segment or query value (keys, product and user ids, hashes):
+/// everything but unreserved characters.
+pub fn encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{:02X}", b));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out
