@@ -59,51 +59,48 @@ database_for() {
   esac
 }
 
+# One run of each mode, appended to $work/<backend>-<mode>-<size>.jsonl.
+run_raw() {
+  local db; db=$(database_for "$1" "raw_$2")
+  "$loadgen" raw --database "$db" --batch 500 --events 200000 | tee -a "$work/$1-raw-500.jsonl" >&2
+  rm -f "$work"/raw_*.db*
+}
+# The design's own ceiling: the collector's Store::ingest fed prepared batches by 32 tasks,
+# without HTTP and JSON (events, the users upsert and the dashboard's rollups).
+run_store() {
+  local db; db=$(database_for "$1" "store_$3_$2")
+  "$loadgen" store --database "$db" --batch "$3" --events 200000 --connections "$CONNECTIONS" | tee -a "$work/$1-store-$3.jsonl" >&2
+  rm -f "$work"/store_*.db*
+}
+# Each HTTP run starts on an empty database, like each raw run, so both insert into tables of
+# the same size.
+run_http() {
+  local db; db=$(database_for "$1" "http_$3_$2")
+  : > "$work/banner"
+  "$bin" serve --config "$work/bench.toml" --database "$db" --listen 127.0.0.1:0 --log-level warn > "$work/banner" &
+  server_pid=$!
+  for _ in $(seq 100); do grep -q http:// "$work/banner" 2>/dev/null && break; sleep 0.1; done
+  local addr; addr=$(sed -n 's|.*http://\([0-9.:]*\).*|\1|p' "$work/banner" | head -n 1)
+  "$loadgen" http --addr "$addr" --key sb_pub_bench --batch "$3" --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN" | tee -a "$work/$1-http-$3.jsonl" >&2
+  kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
+  rm -f "$work"/http_*.db*
+}
+
+# Rounds, not blocks: each round runs every mode once, back to back, so that a slow or busy
+# stretch of the shared machine falls on the ceilings and on the collector alike.
 results=()
 for backend in $BACKENDS; do
-  # Ceiling: raw batched inserts, 500 events per transaction, same table and indexes.
-  : > "$work/raw.jsonl"
   for i in $(seq "$RUNS"); do
-    db=$(database_for "$backend" "raw_$i")
-    "$loadgen" raw --database "$db" --batch 500 --events 200000 | tee -a "$work/raw.jsonl" >&2
-    rm -f "$work"/raw_*.db*
+    run_raw "$backend" "$i"
+    for size in 10 50; do run_store "$backend" "$i" "$size"; run_http "$backend" "$i" "$size"; done
   done
-  raw=$(median events_per_s < "$work/raw.jsonl")
-  results+=("$backend raw 500 $raw - -")
-
-  # The design's own ceiling: the collector's Store::ingest fed prepared batches by 32 tasks,
-  # without HTTP and JSON (events, the users upsert and the dashboard's rollups).
+  results+=("$backend raw 500 $(median events_per_s < "$work/$backend-raw-500.jsonl") - -")
+  for size in 10 50; do results+=("$backend store $size $(median events_per_s < "$work/$backend-store-$size.jsonl") - -"); done
   for size in 10 50; do
-    : > "$work/store.jsonl"
-    for i in $(seq "$RUNS"); do
-      db=$(database_for "$backend" "store_${size}_$i")
-      "$loadgen" store --database "$db" --batch "$size" --events 200000 --connections "$CONNECTIONS" | tee -a "$work/store.jsonl" >&2
-      rm -f "$work"/store_*.db*
-    done
-    results+=("$backend store $size $(median events_per_s < "$work/store.jsonl") - -")
-  done
-
-  # Each HTTP run starts on an empty database, like each raw run, so both insert into tables
-  # of the same size.
-  for size in 10 50; do
-    : > "$work/http.jsonl"
-    for i in $(seq "$RUNS"); do
-      db=$(database_for "$backend" "http_${size}_$i")
-      : > "$work/banner"
-      "$bin" serve --config "$work/bench.toml" --database "$db" --listen 127.0.0.1:0 --log-level warn > "$work/banner" &
-      server_pid=$!
-      for _ in $(seq 100); do grep -q http:// "$work/banner" 2>/dev/null && break; sleep 0.1; done
-      addr=$(sed -n 's|.*http://\([0-9.:]*\).*|\1|p' "$work/banner" | head -n 1)
-      "$loadgen" http --addr "$addr" --key sb_pub_bench --batch "$size" --connections "$CONNECTIONS" --seconds "$SECONDS_PER_RUN" | tee -a "$work/http.jsonl" >&2
-      kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
-      rm -f "$work"/http_*.db*
-    done
-    eps=$(median events_per_s < "$work/http.jsonl")
-    p50=$(median p50_ms < "$work/http.jsonl")
-    p99=$(median p99_ms < "$work/http.jsonl")
-    fails=$(python3 -c 'import sys,json; print(sum(json.loads(l)["requests_failed"] for l in sys.stdin if l.strip()))' < "$work/http.jsonl")
+    f="$work/$backend-http-$size.jsonl"
+    fails=$(python3 -c 'import sys,json; print(sum(json.loads(l)["requests_failed"] for l in sys.stdin if l.strip()))' < "$f")
     [ "$fails" = 0 ] || echo "bench: $fails requests failed in $backend batch $size" >&2
-    results+=("$backend http $size $eps $p50 $p99")
+    results+=("$backend http $size $(median events_per_s < "$f") $(median p50_ms < "$f") $(median p99_ms < "$f")")
   done
 done
 
@@ -119,4 +116,18 @@ for r in "${results[@]}"; do
   sshare="–"
   if [ "$mode" = store ]; then sshare="1.00"; elif [ "$mode" = http ]; then sshare=$(python3 -c "print(f'{$eps/${store_eps[$backend$size]}:.2f}')"); fi
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$mode" "$size" "$eps" "$p50" "$p99" "$share" "$sshare"
+done
+
+# The rounds are interleaved, so each round's http/raw ratio compares runs a minute apart.
+echo
+for backend in $BACKENDS; do
+  for size in 10 50; do
+    python3 - "$work/$backend-raw-500.jsonl" "$work/$backend-http-$size.jsonl" "$backend" "$size" <<'PY'
+import json, statistics, sys
+raw = [json.loads(l)["events_per_s"] for l in open(sys.argv[1]) if l.strip()]
+http = [json.loads(l)["events_per_s"] for l in open(sys.argv[2]) if l.strip()]
+r = [h / c for h, c in zip(http, raw)]
+print(f"{sys.argv[3]} http/{sys.argv[4]} share of raw per round: median {statistics.median(r):.2f}, rounds " + ", ".join(f"{x:.2f}" for x in r))
+PY
+  done
 done

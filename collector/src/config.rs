@@ -89,6 +89,26 @@ pub struct Config {
     pub dev: bool,
     /// Whether `--database` or the environment named the database (so `--dev` keeps it).
     pub database_given: bool,
+    /// Threads that serve HTTP; `None` chooses [`Config::worker_threads`]'s default.
+    pub workers: Option<usize>,
+}
+
+impl Config {
+    /// The number of HTTP worker threads. By default one per core, except with SQLite, whose
+    /// single writer thread is the bottleneck under load: there one core is left to it (on two
+    /// cores, two HTTP workers took CPU from the writer and cost about a tenth of the ingest
+    /// rate; BENCHMARKS.md, "Collector").
+    pub fn worker_threads(&self) -> usize {
+        if let Some(n) = self.workers {
+            return n;
+        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        if self.database.starts_with("postgres") {
+            cores
+        } else {
+            cores.saturating_sub(1).max(1)
+        }
+    }
 }
 
 impl Default for Config {
@@ -102,6 +122,7 @@ impl Default for Config {
             log_level: tracing::Level::INFO,
             dev: false,
             database_given: false,
+            workers: None,
         }
     }
 }
@@ -114,6 +135,7 @@ struct FileConfig {
     database: Option<String>,
     log_format: Option<String>,
     log_level: Option<String>,
+    workers: Option<usize>,
     #[serde(default)]
     limits: FileLimits,
     #[serde(default)]
@@ -189,6 +211,8 @@ options (flags override environment variables, which override the file):
                        default sqlite:shirube-collector.db
   --log-format FMT     json (default) or text                   (SHIRUBE_LOG_FORMAT)
   --log-level LEVEL    error, warn, info (default), debug, trace (SHIRUBE_LOG_LEVEL)
+  --workers N          HTTP worker threads; default one per core, minus one for
+                       SQLite's writer thread                   (SHIRUBE_WORKERS)
   --dev                SQLite in a temporary directory and the project `demo`
                        (write key sb_pub_demo, admin token sb_admin_demo,
                        identity secret sb_secret_demo, any origin)
@@ -258,6 +282,7 @@ pub fn parse_args(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Resu
             "--database" => flags.database = Some(value(name)?),
             "--log-format" => flags.log_format = Some(value(name)?),
             "--log-level" => flags.log_level = Some(value(name)?),
+            "--workers" => flags.workers = Some(value(name)?),
             "--dev" if cmd == "serve" => flags.dev = true,
             "--origin" if sub == Some("create") => origins.push(normalize_origin(&value(name)?)?),
             "--no-identity-secret" if sub == Some("create") => identity_secret = false,
@@ -309,6 +334,7 @@ struct Flags {
     database: Option<String>,
     log_format: Option<String>,
     log_level: Option<String>,
+    workers: Option<String>,
     dev: bool,
 }
 
@@ -331,6 +357,9 @@ fn resolve(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Config
     if let Some(v) = pick(&flags.log_level, "SHIRUBE_LOG_LEVEL") {
         c.log_level = parse_log_level(&v)?;
     }
+    if let Some(v) = pick(&flags.workers, "SHIRUBE_WORKERS") {
+        c.workers = Some(parse_count("--workers / SHIRUBE_WORKERS", &v, 1, 1024)? as usize);
+    }
     c.dev = flags.dev;
     check_database(&c.database)?;
     Ok(c)
@@ -352,6 +381,12 @@ fn apply_file(c: &mut Config, path: &Path) -> Result<(), ConfigError> {
     }
     if let Some(v) = f.log_level {
         c.log_level = parse_log_level(&v)?;
+    }
+    if let Some(v) = f.workers {
+        if !(1..=1024).contains(&v) {
+            return err(format!("{}: must be a whole number from 1 to 1024", at("workers")));
+        }
+        c.workers = Some(v);
     }
     let l = &mut c.limits;
     let fl = f.limits;
@@ -491,6 +526,23 @@ mod tests {
         assert!(c.dev && c.database_given);
         let Ok(Command::Serve(c)) = parse_args(&args("serve --listen=127.0.0.1:9001"), &env) else { panic!() };
         assert_eq!(c.listen.to_string(), "127.0.0.1:9001", "a flag beats the environment");
+    }
+
+    #[test]
+    fn worker_threads_leave_a_core_to_the_sqlite_writer() {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let Ok(Command::Serve(c)) = parse_args(&args("serve"), &no_env) else { panic!("serve parses") };
+        assert_eq!(c.worker_threads(), cores.saturating_sub(1).max(1), "SQLite: one core for its writer");
+        let Ok(Command::Serve(c)) = parse_args(&args("serve --database postgres://u@127.0.0.1/db"), &no_env) else { panic!() };
+        assert_eq!(c.worker_threads(), cores, "PostgreSQL: every core serves HTTP");
+        let env = |k: &str| (k == "SHIRUBE_WORKERS").then(|| "3".to_string());
+        let Ok(Command::Serve(c)) = parse_args(&args("serve"), &env) else { panic!() };
+        assert_eq!(c.worker_threads(), 3);
+        let Ok(Command::Serve(c)) = parse_args(&args("serve --workers 5"), &env) else { panic!() };
+        assert_eq!(c.worker_threads(), 5, "a flag beats the environment");
+        let e = |s: &str| parse_args(&args(s), &no_env).err().map(|e| e.0).unwrap_or_default();
+        assert!(e("serve --workers 0").contains("from 1 to 1024"), "{}", e("serve --workers 0"));
+        assert!(e("serve --workers many").contains("--workers"));
     }
 
     #[test]

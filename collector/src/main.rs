@@ -44,7 +44,7 @@ type Job = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>
 
 fn run(config: Config, job: impl FnOnce(Config) -> Job) -> ExitCode {
     init_logs(&config);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("shirube-collector: cannot start the async runtime: {e}");

@@ -245,7 +245,7 @@ pub(crate) struct GroupPlan<'a> {
 }
 
 pub(crate) fn plan_group(jobs: &[IngestJob]) -> GroupPlan<'_> {
-    let mut seen: HashMap<(i64, &str), ()> = HashMap::new();
+    let mut seen: HashMap<(i64, &str), (), foldhash::fast::RandomState> = HashMap::default();
     let mut candidates = Vec::new();
     let mut outcomes = vec![IngestOutcome::default(); jobs.len()];
     for (j, job) in jobs.iter().enumerate() {
@@ -286,7 +286,7 @@ pub(crate) struct UserUpsert<'a> {
 
 /// One upsert per user for the events actually inserted, keeping the newest context.
 pub(crate) fn users_of<'a>(inserted: impl Iterator<Item = (i64, &'a EventRow)>) -> Vec<UserUpsert<'a>> {
-    let mut by_key: HashMap<(i64, String), UserUpsert<'a>> = HashMap::new();
+    let mut by_key: HashMap<(i64, String), UserUpsert<'a>, foldhash::fast::RandomState> = HashMap::default();
     for (project_id, ev) in inserted {
         let r = &ev.record;
         let user_key = match &r.user_id {

@@ -497,7 +497,7 @@ async fn commit_group(client: &mut Client, prepared: &mut Prepared, jobs: &[Inge
     }
 
     let tx = client.transaction().await?;
-    let mut inserted_keys: HashSet<(i64, String)> = HashSet::new();
+    let mut inserted_keys: HashSet<(i64, String), foldhash::fast::RandomState> = HashSet::default();
     if n > 0 {
         let st = prepared
             .get(

@@ -317,13 +317,13 @@ pub fn valid_score(scale: &str, score: f64) -> Option<i64> {
 
 /// Accumulates keyed rows (merging by key) and append-only rows.
 struct Acc {
-    keyed: HashMap<Vec<Cell>, Vec<Cell>>,
+    keyed: HashMap<Vec<Cell>, Vec<Cell>, foldhash::fast::RandomState>,
     append: Vec<Vec<Cell>>,
 }
 
 impl Acc {
     fn new() -> Acc {
-        Acc { keyed: HashMap::new(), append: Vec::new() }
+        Acc { keyed: HashMap::default(), append: Vec::new() }
     }
 
     /// Merges a full row (columns in table order) into the accumulator.
@@ -364,7 +364,7 @@ impl Acc {
 /// that has rows, in [`ROLLUPS`] order.
 pub fn deltas<'a>(facts: impl IntoIterator<Item = (i64, Fact<'a>)>) -> Vec<(i64, TableDelta)> {
     // Per project, per table.
-    let mut acc: HashMap<(i64, usize), Acc> = HashMap::new();
+    let mut acc: HashMap<(i64, usize), Acc, foldhash::fast::RandomState> = HashMap::default();
     let mut add = |project: i64, t: usize, row: Vec<Cell>| {
         let table = ROLLUPS[t];
         acc.entry((project, t)).or_insert_with(Acc::new).add(table, row);
