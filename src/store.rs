@@ -6,14 +6,15 @@
 //! id), `session` (id and last activity), `p:{product}:{user}` (a user's progress, see
 //! `core::progress`), and the delivery queue's keys (see `transport`).
 
-use std::collections::BTreeMap;
 use web_sys::Storage;
 
 pub const PREFIX: &str = "shirube:v1:";
 
 pub struct Store {
     storage: Option<Storage>,
-    memory: BTreeMap<String, String>,
+    /// Keys kept in memory because storage refused them: a handful at most, so a list (a
+    /// BTreeMap cost about 6 KB of wasm).
+    memory: Vec<(String, String)>,
     /// Why storage is not used, once known; reported once by the runtime.
     pub problem: Option<String>,
     pub reported: bool,
@@ -35,7 +36,7 @@ impl Store {
             Some(Ok(None)) | None => (None, Some("localStorage is not available".to_string())),
             Some(Err(_)) => (None, Some("localStorage is blocked".to_string())),
         };
-        Store { storage, memory: BTreeMap::new(), problem, reported: false }
+        Store { storage, memory: Vec::new(), problem, reported: false }
     }
 
     pub fn persistent(&self) -> bool {
@@ -43,7 +44,7 @@ impl Store {
     }
 
     pub fn get(&self, key: &str) -> Option<String> {
-        if let Some(v) = self.memory.get(key) {
+        if let Some((_, v)) = self.memory.iter().find(|(k, _)| k == key) {
             return Some(v.clone());
         }
         self.storage.as_ref().and_then(|s| s.get_item(key).ok().flatten())
@@ -53,18 +54,21 @@ impl Store {
     pub fn set(&mut self, key: &str, value: &str) {
         if let Some(s) = &self.storage {
             if s.set_item(key, value).is_ok() {
-                self.memory.remove(key);
+                self.memory.retain(|(k, _)| k != key);
                 return;
             }
             if self.problem.is_none() {
                 self.problem = Some("localStorage is full".to_string());
             }
         }
-        self.memory.insert(key.to_string(), value.to_string());
+        match self.memory.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.to_string(),
+            None => self.memory.push((key.to_string(), value.to_string())),
+        }
     }
 
     pub fn remove(&mut self, key: &str) {
-        self.memory.remove(key);
+        self.memory.retain(|(k, _)| k != key);
         if let Some(s) = &self.storage {
             let _ = s.remove_item(key);
         }
@@ -72,7 +76,7 @@ impl Store {
 
     /// Every stored key starting with `prefix` (for the delivery queues of other tabs).
     pub fn keys(&self, prefix: &str) -> Vec<String> {
-        let mut out: Vec<String> = self.memory.keys().filter(|k| k.starts_with(prefix)).cloned().collect();
+        let mut out: Vec<String> = self.memory.iter().map(|(k, _)| k).filter(|k| k.starts_with(prefix)).cloned().collect();
         if let Some(s) = &self.storage {
             let n = s.length().unwrap_or(0);
             for i in 0..n {

@@ -77,7 +77,7 @@ pub fn locate(src: &str, diags: &mut [Diagnostic]) {
         d.line = l;
         d.column = c;
     }
-    diags.sort_by(|a, b| (a.at, a.severity, a.code).cmp(&(b.at, b.severity, b.code)));
+    crate::core::sort::sort_by(diags, |a, b| (a.at, a.severity, a.code).cmp(&(b.at, b.severity, b.code)));
 }
 
 /// Serialises diagnostics as a JSON array.

@@ -402,7 +402,7 @@ impl Engine {
             }
         }
         // A blocking flow first (the most recent), then the others.
-        resume.sort_by_key(|(i, _)| !self.model.flows.get(*i).is_some_and(|f| f.blocking()));
+        crate::core::sort::sort_by_key(&mut resume, |(i, _)| !self.model.flows.get(*i).is_some_and(|f| f.blocking()));
         let mut blocking_taken = false;
         for (i, step) in resume {
             let blocking = self.model.flows.get(i).is_some_and(|f| f.blocking());
@@ -701,7 +701,7 @@ impl Engine {
         if blocking.is_empty() {
             return;
         }
-        blocking.sort_by_key(|i| (std::cmp::Reverse(self.model.flows.get(*i).map(|f| f.priority).unwrap_or(0)), *i));
+        crate::core::sort::sort_by_key(&mut blocking, |i| (std::cmp::Reverse(self.model.flows.get(*i).map(|f| f.priority).unwrap_or(0)), *i));
         let mut rest = blocking.into_iter();
         if self.current().is_none() {
             if let Some(first) = rest.next() {
@@ -722,7 +722,7 @@ impl Engine {
         }
         let mut pending = std::mem::take(&mut self.pending);
         pending.retain(|i| self.run(*i).is_none() && self.page_ok(*i) && self.blocker(*i, true).is_none());
-        pending.sort_by_key(|i| (std::cmp::Reverse(self.model.flows.get(*i).map(|f| f.priority).unwrap_or(0)), *i));
+        crate::core::sort::sort_by_key(&mut pending, |i| (std::cmp::Reverse(self.model.flows.get(*i).map(|f| f.priority).unwrap_or(0)), *i));
         let mut it = pending.into_iter();
         if let Some(first) = it.next() {
             self.begin(first, 0, "pending", true, fx);

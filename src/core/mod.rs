@@ -16,6 +16,7 @@ pub mod model;
 pub mod position;
 pub mod progress;
 pub mod selector;
+pub mod sort;
 pub mod spec;
 pub mod time;
 pub mod view;

@@ -188,7 +188,7 @@ impl Progress {
                 self.surveys.push(s.clone());
             }
         }
-        self.surveys.sort_by(|a, b| a.at.total_cmp(&b.at).then_with(|| a.flow.cmp(&b.flow)));
+        crate::core::sort::sort_by(&mut self.surveys, |a, b| a.at.total_cmp(&b.at).then_with(|| a.flow.cmp(&b.flow)));
         let extra = self.surveys.len().saturating_sub(MAX_SURVEYS);
         self.surveys.drain(..extra);
         if o.day > self.day {
@@ -267,7 +267,9 @@ impl Progress {
     pub fn from_json(v: &Json) -> Result<Progress, String> {
         let fmt = v.get("v").and_then(|x| x.as_f64()).ok_or("no format version")?;
         if fmt as u32 != FORMAT {
-            return Err(format!("unknown format version {}", fmt));
+            let mut msg = String::from("unknown format version ");
+            crate::core::json::write_num(&mut msg, fmt);
+            return Err(msg);
         }
         let mut p = Progress {
             updated_at: num_at(v, "updated_at"),
@@ -293,7 +295,7 @@ impl Progress {
             let f = &f.v;
             let run = f.get("run").map(|r| RunRecord { step: num_at(r, "step") as u32, at: num_at(r, "at"), active: r.get("active").and_then(|a| a.as_bool()).unwrap_or(false) });
             let mut items: Vec<String> = f.get("items").and_then(|i| i.as_arr()).unwrap_or(&[]).iter().filter_map(|i| i.v.as_str().map(String::from)).collect();
-            items.sort();
+            crate::core::sort::sort(&mut items);
             items.dedup();
             *p.flows.entry(&k.s, FlowProgress::default) = FlowProgress {
                 shown: num_at(f, "shown") as u32,
@@ -311,7 +313,7 @@ impl Progress {
                 p.surveys.push(SurveyRecord { flow: flow.to_string(), score: num_at(&s.v, "score") as u32, at: num_at(&s.v, "at") });
             }
         }
-        p.surveys.sort_by(|a, b| a.at.total_cmp(&b.at));
+        crate::core::sort::sort_by(&mut p.surveys, |a, b| a.at.total_cmp(&b.at));
         Ok(p)
     }
 

@@ -105,9 +105,9 @@ impl<'a> Obj<'a> {
                 // Duplicate keys are reported here; the first occurrence wins. Sorting keeps
                 // this O(n log n) for hostile documents with thousands of keys.
                 let mut order: Vec<usize> = (0..entries.len()).collect();
-                order.sort_by(|a, b| entries.get(*a).map(|e| &e.0.s).cmp(&entries.get(*b).map(|e| &e.0.s)).then(a.cmp(b)));
+                crate::core::sort::sort_by(&mut order, |a, b| entries.get(*a).map(|e| &e.0.s).cmp(&entries.get(*b).map(|e| &e.0.s)).then(a.cmp(b)));
                 let mut dups: Vec<usize> = order.windows(2).filter(|w| entries.get(w[0]).map(|e| &e.0.s) == entries.get(w[1]).map(|e| &e.0.s)).map(|w| w[1]).collect();
-                dups.sort_unstable();
+                crate::core::sort::sort(&mut dups);
                 for (k, _) in dups.iter().filter_map(|i| entries.get(*i)) {
                     {
                         cx.push(&k.s);
