@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the files the npm package ships: cargo (wasm32, release) → wasm-bindgen (the CLI
-// pinned to the crate's version) → wasm-opt -Os (npm `binaryen`) → dist/. Then prints the size
+// pinned to the crate's version) → wasm-opt -Os (npm `binaryen`) → short import/export names →
+// minified glue → dist/. Then prints the size
 // report: raw and gzip bytes of everything a page loads, and writes dist/size.json.
 //
 // Usage: node scripts/build.mjs [--quiet]
@@ -38,6 +39,11 @@ let glue = readFileSync(gluePath, 'utf8');
 const fallback = /module_or_path = new URL\('shirube_bg\.wasm', import\.meta\.url\);/;
 if (!fallback.test(glue)) throw new Error('build: wasm-bindgen output changed; update the fallback removal in scripts/build.mjs');
 glue = glue.replace(fallback, "throw new Error('shirube: no wasm given');");
+// Short import and export names in the wasm and the glue together (scripts/wasm-names.mjs).
+const { renameWasmNames } = await import('./wasm-names.mjs');
+const renamed = renameWasmNames(readFileSync(join(root, 'dist/shirube_bg.wasm')), glue);
+writeFileSync(join(root, 'dist/shirube_bg.wasm'), renamed.wasm);
+glue = renamed.glue;
 // The glue is generated, never read by people, and loaded as it is by pages without a bundler
 // (the script tag, plain ESM): it ships minified (esbuild keeps the ES module's exports).
 const { transformSync } = await import('esbuild');
