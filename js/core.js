@@ -181,6 +181,7 @@ export function makeShirube(ensure) {
       const deny = options.collector && Array.isArray(options.collector.denylist) ? options.collector.denylist : [];
       this._denylist = new Set(deny.map(String));
       this._sending = false;
+      this._filtered = 0;
       this.debug = false;
     }
 
@@ -277,7 +278,11 @@ export function makeShirube(ensure) {
     /** Delivery state: events waiting and in flight, and what was dropped and why. */
     delivery() {
       if (!this._sdk) return null;
-      return JSON.parse(this._safe(() => this._sdk.delivery()) || 'null');
+      const state = JSON.parse(this._safe(() => this._sdk.delivery()) || 'null');
+      // Events the host's beforeSend dropped on purpose: counted here, not in `dropped`, and not
+      // reported to the collector.
+      if (state) state.filtered = this._filtered;
+      return state;
     }
 
     /** Removes everything Shirube added to the page: nodes, listeners, observers, timers. */
@@ -330,7 +335,10 @@ export function makeShirube(ensure) {
       if (this._beforeSend) {
         try {
           const r = this._beforeSend(payload);
-          if (r == null || r === false) return undefined;
+          if (r == null || r === false) {
+            this._filtered += 1;
+            return undefined;
+          }
           if (typeof r === 'object') payload = r;
         } catch (err) {
           console.error('shirube: beforeSend threw; the event is sent unchanged', err);

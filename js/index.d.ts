@@ -113,6 +113,8 @@ export interface DeliveryState {
   inflight: number;
   stopped: boolean;
   dropped: { queue_overflow: number; too_large: number; rate_limited: number; expired: number; rejected: number };
+  /** Events your `beforeSend` dropped on this page (on purpose, so not in `dropped`). */
+  filtered: number;
 }
 
 export declare class Shirube {

@@ -359,5 +359,10 @@ test('beforeSend can drop events; a host that patches fetch cannot break deliver
   await flush(page);
   const names = fs.state.requests.flatMap((r) => r.batch.events.map((e) => e.event));
   assert.deepEqual(names, ['public']);
+  // The drop is visible to the host, and only there: not a delivery failure.
+  const d = await page.evaluate(() => window.sb.delivery());
+  assert.equal(d.filtered, 1);
+  assert.deepEqual(Object.values(d.dropped), [0, 0, 0, 0, 0]);
+  assert.ok(fs.state.requests.every((r) => !JSON.stringify(r.batch.sdk_stats || {}).includes('filtered')));
   await page.close();
 });

@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   const s = sb.state();
   if (s) console.log(s.stage, s.checklists['getting-started']?.done);
   await sb.flush();
+  const d = sb.delivery();
+  if (d) console.log(d.queued, d.dropped.rejected, d.filtered);
   sb.destroy();
   const r: ValidationResult = await Shirube.validate(spec);
   console.log(r.ok, r.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`));
