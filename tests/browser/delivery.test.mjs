@@ -63,7 +63,7 @@ test('200: delivered once, and the batch has the contract shape', async () => {
   assert.match(e.event_id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.deepEqual(req.batch.events.map((x) => x.seq), [1, 2, 3]);
   assert.equal(e.context.traits.email, undefined, 'the denylist removed email');
-  assert.deepEqual(await delivery(page), { queued: 0, inflight: 0, stopped: false, dropped: { queue_overflow: 0, too_large: 0, rate_limited: 0, expired: 0, rejected: 0 } });
+  assert.deepEqual(await delivery(page), { queued: 0, inflight: 0, stopped: false, dropped: { queue_overflow: 0, too_large: 0, rate_limited: 0, expired: 0, rejected: 0 }, filtered: 0 });
   assert.deepEqual(page.problems, []);
   await page.close();
 });
