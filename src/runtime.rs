@@ -126,6 +126,8 @@ pub struct Inner {
     nav: Option<NavWatch>,
     frame: Option<Frame>,
     check: Option<Frame>,
+    /// The page's `<dialog>` elements (a live collection, fetched once).
+    dialogs: Option<web_sys::HtmlCollection>,
     store: Store,
     progress_key: String,
     ids: Ids,
@@ -153,6 +155,13 @@ pub struct Inner {
 
 /// How long after a step's target is found the layout looks for a header covering it.
 const HEADER_CHECK_MS: f64 = 1500.0;
+
+/// `12` → `"12px"`, without `format!`.
+fn px(n: i64) -> String {
+    let mut s = n.to_string();
+    s.push_str("px");
+    s
+}
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -257,6 +266,7 @@ impl Shell {
             nav: None,
             frame: None,
             check: None,
+            dialogs: None,
             store,
             progress_key,
             ids: Ids { user_id: opts.user_id, anonymous_id, device, session, session_at, seq: 0 },
@@ -1162,7 +1172,14 @@ impl Inner {
         let mut covered: Vec<(usize, f64)> = Vec::new();
         // While the page shows a modal dialog, only what points into it shows; the rest waits
         // until the dialog closes (it would sit on the dialog and block it).
-        let dialog: Option<Element> = self.doc.query_selector_all("dialog:modal").ok().and_then(|l| if l.length() > 0 { l.item(l.length() - 1) } else { None }).and_then(|n| n.dyn_into().ok());
+        // Most pages have no <dialog> at all: a live collection's length answers that without
+        // running the `:modal` query in every frame.
+        let has_dialogs = self.dialogs.get_or_insert_with(|| self.doc.get_elements_by_tag_name("dialog")).length() > 0;
+        let dialog: Option<Element> = if has_dialogs {
+            self.doc.query_selector_all("dialog:modal").ok().and_then(|l| if l.length() > 0 { l.item(l.length() - 1) } else { None }).and_then(|n| n.dyn_into().ok())
+        } else {
+            None
+        };
         let mut paused: Vec<(usize, bool)> = Vec::new();
         for w in &self.widgets {
             let target_el = self.targets.iter().find(|(f, _, _, _)| *f == w.flow).map(|(_, t, _, _)| t);
@@ -1223,37 +1240,63 @@ impl Inner {
             }
             plans.push(plan);
         }
-        // Write pass.
+        // Write pass: only what changed since the last frame.
         for (flow, pause) in &paused {
-            if let Some(w) = self.widgets.iter().find(|w| w.flow == *flow) {
-                let _ = w.root.set_attribute("class", if *pause { "flow hidden" } else { "flow" });
+            if let Some(w) = self.widgets.iter_mut().find(|w| w.flow == *flow) {
+                if w.written.paused != Some(*pause) {
+                    let _ = w.root.set_attribute("class", if *pause { "flow hidden" } else { "flow" });
+                    w.written.paused = Some(*pause);
+                }
             }
         }
         for plan in plans {
-            let Some(w) = self.widgets.iter().find(|w| w.flow == plan.flow) else { continue };
+            let Some(w) = self.widgets.iter_mut().find(|w| w.flow == plan.flow) else { continue };
+            let done = &mut w.written;
             if let (Some((x, y, side, arrow, hidden)), Some(card)) = (plan.card, &w.card) {
                 let st = card.style();
-                let _ = st.set_property("left", &format!("{}px", x as i64));
-                let _ = st.set_property("top", &format!("{}px", y as i64));
-                let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
-                if !side.is_empty() {
+                let at = (x as i64, y as i64);
+                if done.card_at != Some(at) {
+                    let _ = st.set_property("left", &px(at.0));
+                    let _ = st.set_property("top", &px(at.1));
+                    done.card_at = Some(at);
+                }
+                if done.card_hidden != Some(hidden) {
+                    let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
+                    done.card_hidden = Some(hidden);
+                }
+                if !side.is_empty() && done.side != side {
                     let _ = card.set_attribute("data-side", &side);
+                    done.side = side.clone();
                 }
                 if let Some(a) = &w.arrow {
-                    let ast = a.style();
                     let vertical = side == "top" || side == "bottom";
-                    let _ = ast.set_property(if vertical { "left" } else { "top" }, &format!("{}px", arrow as i64 - 6));
-                    let _ = ast.remove_property(if vertical { "top" } else { "left" });
+                    let key = (vertical, arrow as i64 - 6);
+                    if done.arrow != Some(key) {
+                        let ast = a.style();
+                        let _ = ast.set_property(if vertical { "left" } else { "top" }, &px(key.1));
+                        let _ = ast.remove_property(if vertical { "top" } else { "left" });
+                        done.arrow = Some(key);
+                    }
                 }
             }
             if let (Some((x, y, hidden)), Some(b)) = (plan.beacon, &w.beacon) {
                 let st = b.style();
-                let _ = st.set_property("left", &format!("{}px", x as i64));
-                let _ = st.set_property("top", &format!("{}px", y as i64));
-                let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
+                let at = (x as i64, y as i64);
+                if done.beacon_at != Some(at) {
+                    let _ = st.set_property("left", &px(at.0));
+                    let _ = st.set_property("top", &px(at.1));
+                    done.beacon_at = Some(at);
+                }
+                if done.beacon_hidden != Some(hidden) {
+                    let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
+                    done.beacon_hidden = Some(hidden);
+                }
             }
             if let (Some(d), Some(p)) = (plan.overlay, &w.overlay) {
-                let _ = p.set_attribute("d", &d);
+                if done.overlay != d {
+                    let _ = p.set_attribute("d", &d);
+                    done.overlay = d;
+                }
             }
         }
         // A sticky or fixed header covers the target: scroll once so it shows below it.

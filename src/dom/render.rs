@@ -22,6 +22,23 @@ pub struct Widget {
     /// The overlay's `<path>`.
     pub overlay: Option<Element>,
     pub view: View,
+    /// What the layout last wrote, so a frame writes only what changed: while the page
+    /// scrolls, only the position moves, and an unchanged attribute write would still make the
+    /// browser recompute the card's style.
+    pub written: Written,
+}
+
+/// The values the last layout wrote into a widget's DOM (`None`: not written yet).
+#[derive(Default)]
+pub struct Written {
+    pub paused: Option<bool>,
+    pub card_at: Option<(i64, i64)>,
+    pub card_hidden: Option<bool>,
+    pub side: String,
+    pub arrow: Option<(bool, i64)>,
+    pub beacon_at: Option<(i64, i64)>,
+    pub beacon_hidden: Option<bool>,
+    pub overlay: String,
 }
 
 impl Drop for Widget {
@@ -187,7 +204,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
     let root = el(doc, "div", "flow")?;
     set(&root, "data-flow-index", &v.flow.to_string());
     let id = format!("sb{}", uid);
-    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, view: v.clone() };
+    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, view: v.clone(), written: Written::default() };
     let dir = if rtl { "rtl" } else { "ltr" };
     match &v.kind {
         Kind::Step(s) => {
