@@ -163,6 +163,16 @@ fn px(n: i64) -> String {
     s
 }
 
+/// `(12, 40)` → `"translate(12px, 40px)"`.
+fn translate((x, y): (i64, i64)) -> String {
+    let mut s = String::from("translate(");
+    s.push_str(&px(x));
+    s.push_str(", ");
+    s.push_str(&px(y));
+    s.push(')');
+    s
+}
+
 fn now() -> f64 {
     js_sys::Date::now()
 }
@@ -1166,7 +1176,7 @@ impl Inner {
             flow: usize,
             card: Option<(f64, f64, String, f64, bool)>,
             beacon: Option<(f64, f64, bool)>,
-            overlay: Option<String>,
+            overlay: Option<position::Cutout>,
         }
         let mut plans: Vec<Plan> = Vec::new();
         let mut covered: Vec<(usize, f64)> = Vec::new();
@@ -1201,7 +1211,7 @@ impl Inner {
                         plan.card = Some((p.x, p.y, p.side.as_str().to_string(), p.arrow, p.hidden));
                         if w.overlay.is_some() {
                             let hole = r.intersect(&clip);
-                            plan.overlay = Some(position::cutout_path(&vp, hole.as_ref(), s.padding as f64, 8.0));
+                            plan.overlay = Some(position::cutout(&vp, hole.as_ref(), s.padding as f64, 8.0));
                         }
                         if check_header && !p.hidden {
                             if let Some((_, t, _, _)) = target {
@@ -1214,7 +1224,7 @@ impl Inner {
                         let (x, y) = position::center(&vp, size);
                         plan.card = Some((x, y, String::new(), 0.0, false));
                         if w.overlay.is_some() {
-                            plan.overlay = Some(position::cutout_path(&vp, None, 0.0, 0.0));
+                            plan.overlay = Some(position::cutout(&vp, None, 0.0, 0.0));
                         }
                     }
                 }
@@ -1292,10 +1302,18 @@ impl Inner {
                     done.beacon_hidden = Some(hidden);
                 }
             }
-            if let (Some(d), Some(p)) = (plan.overlay, &w.overlay) {
-                if done.overlay != d {
-                    let _ = p.set_attribute("d", &d);
-                    done.overlay = d;
+            if let (Some(c), Some(p)) = (plan.overlay, &w.overlay) {
+                // The path is rewritten only when the hole's size or the viewport changes; a
+                // scroll only translates the overlay's own layer (see `position::cutout`).
+                if done.overlay != c.d {
+                    let _ = p.set_attribute("d", &c.d);
+                    done.overlay = c.d;
+                }
+                if done.overlay_at != Some(c.at) {
+                    if let Some(svg) = p.parent_element().and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok()) {
+                        let _ = svg.style().set_property("transform", &translate(c.at));
+                    }
+                    done.overlay_at = Some(c.at);
                 }
             }
         }

@@ -203,36 +203,53 @@ pub fn center(viewport: &Rect, size: (f64, f64)) -> (f64, f64) {
     ((viewport.x + (viewport.w - size.0) / 2.0).max(viewport.x).round(), (viewport.y + (viewport.h - size.1) / 2.0).max(viewport.y).round())
 }
 
-/// The overlay: the whole viewport with a rounded hole around the target (SVG path, even-odd
-/// fill). Integer coordinates keep float formatting out of the wasm.
-pub fn cutout_path(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -> String {
+/// The overlay: a dimmed area with a rounded hole around the target (an SVG path, even-odd
+/// fill), drawn so that it can move without being redrawn. `d` is drawn around an origin at the
+/// hole's top-left corner, and `at` is where that origin goes in the viewport (a CSS
+/// translation of the overlay). While the page scrolls only `at` changes, so the browser moves
+/// the overlay's layer instead of repainting a viewport-sized path every frame (that repaint
+/// was about half of the main thread's time per scroll event). The hole is the target clipped
+/// to the viewport, so its corner is never more than a viewport's width or height off screen;
+/// the dimmed square reaches twice the viewport's larger side past the origin in every
+/// direction, so it covers the viewport wherever the hole is. Integer coordinates keep float formatting out of
+/// the wasm.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cutout {
+    pub at: (i64, i64),
+    pub d: String,
+}
+
+pub fn cutout(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -> Cutout {
     let i = |v: f64| v.round() as i64;
-    let mut d = format!("M0 0H{}V{}H0Z", i(viewport.w), i(viewport.h));
-    if let Some(t) = hole {
-        let (x, y) = (t.x - padding, t.y - padding);
-        let (w, h) = (t.w + 2.0 * padding, t.h + 2.0 * padding);
-        let r = radius.min(w / 2.0).min(h / 2.0).max(0.0);
-        let (x, y, w, h, r) = (i(x), i(y), i(w), i(h), i(r));
-        d.push_str(&format!(
-            "M{} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}Z",
-            x + r,
-            y,
-            x + w - r,
-            x + w,
-            y + r,
-            y + h - r,
-            x + w - r,
-            y + h,
-            x + r,
-            x,
-            y + h - r,
-            y + r,
-            x + r,
-            y,
-            r = r
-        ));
-    }
-    d
+    let e = i(2.0 * viewport.w.max(viewport.h));
+    let mut d = format!("M{} {}H{}V{}H{}Z", -e, -e, e, e, -e);
+    let Some(t) = hole else {
+        return Cutout { at: (0, 0), d };
+    };
+    let at = (i(t.x), i(t.y));
+    let (x, y) = (t.x - at.0 as f64 - padding, t.y - at.1 as f64 - padding);
+    let (w, h) = (t.w + 2.0 * padding, t.h + 2.0 * padding);
+    let r = radius.min(w / 2.0).min(h / 2.0).max(0.0);
+    let (x, y, w, h, r) = (i(x), i(y), i(w), i(h), i(r));
+    d.push_str(&format!(
+        "M{} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}Z",
+        x + r,
+        y,
+        x + w - r,
+        x + w,
+        y + r,
+        y + h - r,
+        x + w - r,
+        y + h,
+        x + r,
+        x,
+        y + h - r,
+        y + r,
+        x + r,
+        y,
+        r = r
+    ));
+    Cutout { at, d }
 }
 
 #[cfg(test)]
@@ -342,11 +359,21 @@ mod tests {
     #[test]
     fn cutout() {
         let vp = Rect::new(0.0, 0.0, 800.0, 600.0);
-        assert_eq!(cutout_path(&vp, None, 6.0, 8.0), "M0 0H800V600H0Z");
-        let d = cutout_path(&vp, Some(&Rect::new(100.0, 50.0, 200.0, 40.0)), 6.0, 8.0);
-        assert_eq!(d, "M0 0H800V600H0ZM102 44H298A8 8 0 0 1 306 52V88A8 8 0 0 1 298 96H102A8 8 0 0 1 94 88V52A8 8 0 0 1 102 44Z");
+        // No hole: the dimmed square around the origin, not moved.
+        assert_eq!(super::cutout(&vp, None, 6.0, 8.0), Cutout { at: (0, 0), d: "M-1600 -1600H1600V1600H-1600Z".into() });
+        let c = super::cutout(&vp, Some(&Rect::new(100.0, 50.0, 200.0, 40.0)), 6.0, 8.0);
+        assert_eq!(c.at, (100, 50));
+        assert_eq!(c.d, "M-1600 -1600H1600V1600H-1600ZM2 -6H198A8 8 0 0 1 206 2V38A8 8 0 0 1 198 46H2A8 8 0 0 1 -6 38V2A8 8 0 0 1 2 -6Z");
+        // Scrolling moves the hole: the same path, another translation.
+        let moved = super::cutout(&vp, Some(&Rect::new(100.0, -130.0, 200.0, 40.0)), 6.0, 8.0);
+        assert_eq!((moved.at, &moved.d), ((100, -130), &c.d));
+        // The dimmed area covers the viewport wherever a visible hole is.
+        for (x, y, w, h) in [(-199.0, -39.0, 200.0, 40.0), (799.0, 599.0, 200.0, 40.0), (0.0, 0.0, 200.0, 40.0), (-799.0, -599.0, 800.0, 600.0)] {
+            let c = super::cutout(&vp, Some(&Rect::new(x, y, w, h)), 6.0, 8.0);
+            assert!(c.at.0 - 1600 <= 0 && c.at.0 + 1600 >= 800 && c.at.1 - 1600 <= 0 && c.at.1 + 1600 >= 600, "{:?}", c.at);
+        }
         // The radius never exceeds half the hole.
-        let d = cutout_path(&vp, Some(&Rect::new(10.0, 10.0, 4.0, 4.0)), 0.0, 20.0);
-        assert!(d.contains("A2 2"), "{}", d);
+        let c = super::cutout(&vp, Some(&Rect::new(10.0, 10.0, 4.0, 4.0)), 0.0, 20.0);
+        assert!(c.d.contains("A2 2"), "{}", c.d);
     }
 }

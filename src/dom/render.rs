@@ -39,6 +39,7 @@ pub struct Written {
     pub beacon_at: Option<(i64, i64)>,
     pub beacon_hidden: Option<bool>,
     pub overlay: String,
+    pub overlay_at: Option<(i64, i64)>,
 }
 
 impl Drop for Widget {

@@ -44,7 +44,9 @@ async function settled(page, target) {
       const path = rootEl && rootEl.shadowRoot.querySelector('.overlay path');
       const hole = !t || !path || (() => {
         const b = t.getBoundingClientRect();
-        const pt = new DOMPoint(b.x + b.width / 2, b.y + b.height / 2);
+        // The path is drawn around the hole and the overlay moved by a transform: map the
+        // target's centre from the viewport into the path's own coordinates first.
+        const pt = new DOMPoint(b.x + b.width / 2, b.y + b.height / 2).matrixTransform(path.getScreenCTM().inverse());
         return !path.isPointInFill(pt);
       })();
       const cardHit = card && (() => {
