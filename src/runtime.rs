@@ -158,7 +158,8 @@ const HEADER_CHECK_MS: f64 = 1500.0;
 
 /// `12` → `"12px"`, without `format!`.
 fn px(n: i64) -> String {
-    let mut s = n.to_string();
+    let mut s = String::with_capacity(8);
+    json::write_int(&mut s, n);
     s.push_str("px");
     s
 }

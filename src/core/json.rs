@@ -508,13 +508,37 @@ pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Writes an integer in decimal without `core::fmt` (the layout writes pixel values with it
+/// every frame).
+pub fn write_int(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut v = n.unsigned_abs();
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        len += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for d in digits.iter().take(len).rev() {
+        out.push(char::from(*d));
+    }
+}
+
 /// Writes a number. Integers (the common case: timestamps, counts, scores) are written
 /// exactly without float formatting; other values use the shortest round-trip form.
 pub fn write_num(out: &mut String, n: f64) {
     if !n.is_finite() {
         out.push_str("null");
     } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-        let _ = write!(out, "{}", n as i64);
+        write_int(out, n as i64);
     } else {
         out.push_str(ryu::Buffer::new().format_finite(n));
     }
@@ -577,6 +601,15 @@ fn write_value(out: &mut String, v: &Json, level: Option<usize>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn integers_without_fmt() {
+        for n in [0i64, 7, -7, 10, 1_700_000_000_000, -1_234_567, i64::MAX, i64::MIN] {
+            let mut s = String::new();
+            write_int(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
     use super::*;
 
     fn ok(src: &str) -> Json {
