@@ -164,6 +164,20 @@ fn px(n: i64) -> String {
     s
 }
 
+/// Writes a fixed element's position and visibility when they differ from what was last
+/// written (`at` and `was_hidden` remember it).
+fn place(st: &web_sys::CssStyleDeclaration, pos: (i64, i64), hidden: bool, at: &mut Option<(i64, i64)>, was_hidden: &mut Option<bool>) {
+    if *at != Some(pos) {
+        let _ = st.set_property("left", &px(pos.0));
+        let _ = st.set_property("top", &px(pos.1));
+        *at = Some(pos);
+    }
+    if *was_hidden != Some(hidden) {
+        let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
+        *was_hidden = Some(hidden);
+    }
+}
+
 /// `(12, 40)` → `"translate(12px, 40px)"`.
 fn translate((x, y): (i64, i64)) -> String {
     let mut s = String::from("translate(");
@@ -1175,7 +1189,7 @@ impl Inner {
         let vp = layout::viewport(&self.doc);
         struct Plan {
             flow: usize,
-            card: Option<(f64, f64, String, f64, bool)>,
+            card: Option<(f64, f64, &'static str, f64, bool)>,
             beacon: Option<(f64, f64, bool)>,
             overlay: Option<position::Cutout>,
         }
@@ -1209,7 +1223,7 @@ impl Inner {
                 Kind::Step(s) => {
                     if let (Some(size), Some(r)) = (size, trect.filter(|_| !s.centered)) {
                         let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: s.placement, offset: s.offset as f64, margin: 8.0, arrow_inset: 16.0, rtl });
-                        plan.card = Some((p.x, p.y, p.side.as_str().to_string(), p.arrow, p.hidden));
+                        plan.card = Some((p.x, p.y, p.side.as_str(), p.arrow, p.hidden));
                         if w.overlay.is_some() {
                             let hole = r.intersect(&clip);
                             plan.overlay = Some(position::cutout(&vp, hole.as_ref(), s.padding as f64, 8.0));
@@ -1223,7 +1237,7 @@ impl Inner {
                         }
                     } else if let Some(size) = size {
                         let (x, y) = position::center(&vp, size);
-                        plan.card = Some((x, y, String::new(), 0.0, false));
+                        plan.card = Some((x, y, "", 0.0, false));
                         if w.overlay.is_some() {
                             plan.overlay = Some(position::cutout(&vp, None, 0.0, 0.0));
                         }
@@ -1237,14 +1251,14 @@ impl Inner {
                         plan.beacon = Some(((bx).round(), (r.y - 10.0).round(), hidden));
                         if let Some(size) = size {
                             let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: h.placement, offset: 14.0, margin: 8.0, arrow_inset: 16.0, rtl });
-                            plan.card = Some((p.x, p.y, p.side.as_str().to_string(), p.arrow, p.hidden));
+                            plan.card = Some((p.x, p.y, p.side.as_str(), p.arrow, p.hidden));
                         }
                     }
                 }
                 Kind::Announcement(_) => {
                     if let Some(size) = size {
                         let (x, y) = position::center(&vp, size);
-                        plan.card = Some((x, y, String::new(), 0.0, false));
+                        plan.card = Some((x, y, "", 0.0, false));
                     }
                 }
                 _ => {}
@@ -1264,20 +1278,10 @@ impl Inner {
             let Some(w) = self.widgets.iter_mut().find(|w| w.flow == plan.flow) else { continue };
             let done = &mut w.written;
             if let (Some((x, y, side, arrow, hidden)), Some(card)) = (plan.card, &w.card) {
-                let st = card.style();
-                let at = (x as i64, y as i64);
-                if done.card_at != Some(at) {
-                    let _ = st.set_property("left", &px(at.0));
-                    let _ = st.set_property("top", &px(at.1));
-                    done.card_at = Some(at);
-                }
-                if done.card_hidden != Some(hidden) {
-                    let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
-                    done.card_hidden = Some(hidden);
-                }
+                place(&card.style(), (x as i64, y as i64), hidden, &mut done.card_at, &mut done.card_hidden);
                 if !side.is_empty() && done.side != side {
-                    let _ = card.set_attribute("data-side", &side);
-                    done.side = side.clone();
+                    let _ = card.set_attribute("data-side", side);
+                    done.side = side;
                 }
                 if let Some(a) = &w.arrow {
                     let vertical = side == "top" || side == "bottom";
@@ -1291,17 +1295,7 @@ impl Inner {
                 }
             }
             if let (Some((x, y, hidden)), Some(b)) = (plan.beacon, &w.beacon) {
-                let st = b.style();
-                let at = (x as i64, y as i64);
-                if done.beacon_at != Some(at) {
-                    let _ = st.set_property("left", &px(at.0));
-                    let _ = st.set_property("top", &px(at.1));
-                    done.beacon_at = Some(at);
-                }
-                if done.beacon_hidden != Some(hidden) {
-                    let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
-                    done.beacon_hidden = Some(hidden);
-                }
+                place(&b.style(), (x as i64, y as i64), hidden, &mut done.beacon_at, &mut done.beacon_hidden);
             }
             if let (Some(c), Some(p)) = (plan.overlay, &w.overlay) {
                 // The path is rewritten only when the hole's size or the viewport changes; a
@@ -1311,7 +1305,7 @@ impl Inner {
                     done.overlay = c.d;
                 }
                 if done.overlay_at != Some(c.at) {
-                    if let Some(svg) = p.parent_element().and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok()) {
+                    if let Some(svg) = &w.overlay_layer {
                         let _ = svg.style().set_property("transform", &translate(c.at));
                     }
                     done.overlay_at = Some(c.at);

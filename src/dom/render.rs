@@ -19,8 +19,9 @@ pub struct Widget {
     pub card: Option<HtmlElement>,
     pub arrow: Option<HtmlElement>,
     pub beacon: Option<HtmlElement>,
-    /// The overlay's `<path>`.
+    /// The overlay's `<path>`, and its `<svg>`, which the layout moves.
     pub overlay: Option<Element>,
+    pub overlay_layer: Option<web_sys::SvgElement>,
     pub view: View,
     /// What the layout last wrote, so a frame writes only what changed: while the page
     /// scrolls, only the position moves, and an unchanged attribute write would still make the
@@ -34,7 +35,7 @@ pub struct Written {
     pub paused: Option<bool>,
     pub card_at: Option<(i64, i64)>,
     pub card_hidden: Option<bool>,
-    pub side: String,
+    pub side: &'static str,
     pub arrow: Option<(bool, i64)>,
     pub beacon_at: Option<(i64, i64)>,
     pub beacon_hidden: Option<bool>,
@@ -205,7 +206,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
     let root = el(doc, "div", "flow")?;
     set(&root, "data-flow-index", &v.flow.to_string());
     let id = format!("sb{}", uid);
-    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, view: v.clone(), written: Written::default() };
+    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, overlay_layer: None, view: v.clone(), written: Written::default() };
     let dir = if rtl { "rtl" } else { "ltr" };
     match &v.kind {
         Kind::Step(s) => {
@@ -218,6 +219,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
                 let _ = svg.append_child(&path);
                 let _ = root.append_child(&svg);
                 w.overlay = Some(path);
+                w.overlay_layer = svg.dyn_into().ok();
             }
             let c = card(doc, if s.centered { "card step centered" } else { "card step" }, v, s.modal, "tooltip")?;
             set(&c, "data-shirube-step", &s.step_id);

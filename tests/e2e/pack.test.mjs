@@ -73,6 +73,16 @@ async function runsATour(base, path = '/') {
   return { title, problems };
 }
 
+/** Serves a built folder, runs the tour there, and stops the server (also on failure). */
+async function tourFromBuild(dir) {
+  const s = await serveDir(dir);
+  try {
+    return await runsATour(s.base);
+  } finally {
+    await s.stop();
+  }
+}
+
 test('the tarball ships the package and nothing else', () => {
   for (const f of ['package.json', 'README.md', 'js/index.js', 'js/index.d.ts', 'js/spec.d.ts', 'js/slim.js', 'js/node.js', 'js/global.js', 'js/cli.mjs', 'dist/shirube.js', 'dist/shirube_bg.wasm', 'schema/spec.v1.json']) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
@@ -90,11 +100,9 @@ test('Vite: builds and runs a tour', async () => {
   await build({ root: dir, logLevel: 'silent', build: { outDir: join(dir, 'dist'), target: 'es2022' } });
   const wasm = readdirSync(join(dir, 'dist/assets')).find((f) => f.endsWith('.wasm'));
   assert.ok(wasm, 'Vite emitted the .wasm as an asset');
-  const s = await serveDir(join(dir, 'dist'));
-  const r = await runsATour(s.base);
+  const r = await tourFromBuild(join(dir, 'dist'));
   assert.equal(r.title, 'Packed');
   assert.deepEqual(r.problems, []);
-  await s.stop();
 });
 
 test('Vite dev server: the pre-bundled package still finds its .wasm and runs a tour', async () => {
@@ -130,11 +138,9 @@ test('webpack 5: builds and runs a tour', async () => {
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   assert.ok(readdirSync(join(dir, 'dist')).some((f) => f.endsWith('.wasm')), 'webpack emitted the .wasm');
   writeFileSync(join(dir, 'dist/index.html'), HTML('<script src="/main.js" defer></script>'));
-  const s = await serveDir(join(dir, 'dist'));
-  const r = await runsATour(s.base);
+  const r = await tourFromBuild(join(dir, 'dist'));
   assert.equal(r.title, 'Packed');
   assert.deepEqual(r.problems, []);
-  await s.stop();
 });
 
 test('a plain <script> tag, no bundler: the script-tag example on the packed files', async () => {
@@ -188,10 +194,8 @@ test('slim entry: the bundle contains no .wasm; the host serves and loads it', a
   assert.ok(!assets.some((f) => f.endsWith('.wasm')), `no .wasm bundled: ${assets}`);
   mkdirSync(join(dir, 'dist/static'), { recursive: true });
   cpSync(join(pkgDir, 'dist/shirube_bg.wasm'), join(dir, 'dist/static/shirube_bg.wasm'));
-  const s = await serveDir(join(dir, 'dist'));
-  const r = await runsATour(s.base);
+  const r = await tourFromBuild(join(dir, 'dist'));
   assert.equal(r.title, 'Packed');
-  await s.stop();
   assert.ok(statSync(join(pkgDir, 'dist/shirube_bg.wasm')).size > 1000);
   assert.ok(readFileSync(join(pkgDir, 'package.json'), 'utf8').includes('"./slim"'));
 });
