@@ -6,7 +6,7 @@
 //
 // Usage: node scripts/build.mjs [--quiet]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, statSync, existsSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,13 +54,17 @@ writeFileSync(gluePath, glue);
 // ships it (a page without a bundler, e.g. plain ESM), and `bundled` with our two JS sources
 // minified as a production bundler would (esbuild --minify), next to the wasm and glue as
 // shipped. The budget test checks `total`.
-const css = readFileSync(join(root, 'src/dom/style.css'), 'utf8');
+// The stylesheet as embedded: minified by build.rs into the build's OUT_DIR (the newest one).
+const buildDir = join(root, 'target/wasm32-unknown-unknown/release/build');
+const cssPath = readdirSync(buildDir).filter((d) => d.startsWith('shirube-') && existsSync(join(buildDir, d, 'out/style.css')))
+  .map((d) => join(buildDir, d, 'out/style.css')).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+const css = readFileSync(cssPath, 'utf8');
 const files = [
   ['dist/shirube_bg.wasm', readFileSync(join(root, 'dist/shirube_bg.wasm'))],
   ['dist/shirube.js', readFileSync(gluePath)],
   ['js/index.js', readFileSync(join(root, 'js/index.js'))],
   ['js/core.js', readFileSync(join(root, 'js/core.js'))],
-  ['src/dom/style.css (inside the wasm)', Buffer.from(css)],
+  ['src/dom/style.css (minified, inside the wasm)', Buffer.from(css)],
 ];
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
 const rows = files.map(([name, buf]) => {

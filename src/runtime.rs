@@ -17,13 +17,14 @@ use crate::core::json::{self, Json};
 use crate::core::position::{self, Request};
 use crate::core::progress::Progress;
 use crate::core::view::{self, Kind};
+use crate::dom::anchor::Anchors;
 use crate::dom::focus::Focus;
 use crate::dom::layout;
 use crate::dom::listener::Listener;
 use crate::dom::mount::Mount;
 use crate::dom::nav::{self, NavWatch};
 use crate::dom::observer::{Mutations, Resizes};
-use crate::dom::render::{self, Widget};
+use crate::dom::render::{self, At, Widget};
 use crate::dom::timer::{Frame, Timeout};
 use crate::store::{self, Store, PREFIX};
 use crate::transport::{Consent, Transport};
@@ -49,8 +50,11 @@ pub struct Hooks {
 /// What runs on the queue.
 pub enum Job {
     Engine(Input),
-    /// Something moved (scroll, resize): lay out in the next animation frame.
+    /// Something moved (the window or an observed element resized): lay out in the next
+    /// animation frame.
     Moved,
+    /// Something scrolled (the page or any element): targets moved.
+    Scrolled,
     /// The animation frame: measure, then place.
     Frame,
     /// Something in the DOM changed: check in the next animation frame.
@@ -113,6 +117,8 @@ pub struct Inner {
     doc: Document,
     win: Window,
     mount: Mount,
+    /// Targets the widgets are anchored to with CSS anchor positioning (`dom::anchor`).
+    anchors: Anchors,
     widgets: Vec<Widget>,
     /// Resolved targets of flows on screen: (flow, element, clipping ancestors, until when (ms)
     /// to check whether a sticky or fixed header covers it, 0 once checked or corrected).
@@ -164,12 +170,56 @@ fn px(n: i64) -> String {
     s
 }
 
-/// Writes a fixed element's position and visibility when they differ from what was last
-/// written (`at` and `was_hidden` remember it).
-fn place(st: &web_sys::CssStyleDeclaration, pos: (i64, i64), hidden: bool, at: &mut Option<(i64, i64)>, was_hidden: &mut Option<bool>) {
+/// Switches an element between viewport and anchored positioning: the `data-anchored`
+/// attribute selects the stylesheet's `anchor()` rules, and a `part` of the anchor's name lets
+/// the document's rule give it its `position-anchor`.
+fn anchor_mode(e: &Element, st: &web_sys::CssStyleDeclaration, name: Option<&str>, px_props: &[&str]) {
+    let mut part = String::new();
+    for t in e.get_attribute("part").unwrap_or_default().split(' ').filter(|t| !t.is_empty() && !t.starts_with("shirube-")) {
+        if !part.is_empty() {
+            part.push(' ');
+        }
+        part.push_str(t);
+    }
+    match name {
+        Some(n) => {
+            part.push(' ');
+            part.push_str(&n[2..]);
+            let _ = e.set_attribute("data-anchored", "");
+            for p in px_props {
+                let _ = st.remove_property(p);
+            }
+        }
+        None => {
+            let _ = e.remove_attribute("data-anchored");
+            let _ = st.remove_property("--sb-ax");
+            let _ = st.remove_property("--sb-ay");
+        }
+    }
+    let _ = e.set_attribute("part", &part);
+}
+
+/// Writes a fixed element's place and visibility when they differ from what was last written
+/// (`at` and `was_hidden` remember it).
+fn place(e: &Element, st: &web_sys::CssStyleDeclaration, pos: At, anchor: Option<&str>, hidden: bool, at: &mut Option<At>, was_hidden: &mut Option<bool>) {
     if *at != Some(pos) {
-        let _ = st.set_property("left", &px(pos.0));
-        let _ = st.set_property("top", &px(pos.1));
+        let was_anchored = matches!(at, Some(At::Anchor(..)));
+        match pos {
+            At::Viewport(x, y) => {
+                if was_anchored || at.is_none() {
+                    anchor_mode(e, st, None, &[]);
+                }
+                let _ = st.set_property("left", &px(x));
+                let _ = st.set_property("top", &px(y));
+            }
+            At::Anchor(x, y) => {
+                if !was_anchored {
+                    anchor_mode(e, st, anchor, &["left", "top"]);
+                }
+                let _ = st.set_property("--sb-ax", &px(x));
+                let _ = st.set_property("--sb-ay", &px(y));
+            }
+        }
         *at = Some(pos);
     }
     if *was_hidden != Some(hidden) {
@@ -256,21 +306,22 @@ impl Shell {
         }
         let (opts_collector, opts_user, opts_hash) = (opts.collector.clone(), opts.user_id.clone(), opts.user_hash.clone());
         let mut store = Store::new();
-        let device = store.get(&format!("{}device", PREFIX)).unwrap_or_else(|| {
+        let device = store.get(&[PREFIX, "device"].concat()).unwrap_or_else(|| {
             let id = new_id();
-            store.set(&format!("{}device", PREFIX), &id);
+            store.set(&[PREFIX, "device"].concat(), &id);
             id
         });
-        let anonymous_id = store.get(&format!("{}anon", PREFIX)).unwrap_or_else(|| {
+        let anonymous_id = store.get(&[PREFIX, "anon"].concat()).unwrap_or_else(|| {
             let id = new_id();
-            store.set(&format!("{}anon", PREFIX), &id);
+            store.set(&[PREFIX, "anon"].concat(), &id);
             id
         });
         let (session, session_at) = session(&mut store);
-        let user_key = opts.user_id.clone().map(|u| format!("u:{}", u)).unwrap_or_else(|| format!("a:{}", anonymous_id));
+        let user_key = opts.user_id.clone().map(|u| ["u:", u.as_str()].concat()).unwrap_or_else(|| ["a:", anonymous_id.as_str()].concat());
         let progress_key = store::progress_key(&model.product, &user_key);
         let progress = load_progress(&store, &progress_key);
         let mount = Mount::new(&doc, &model.theme, opts.instance).ok_or("could not create the host element")?;
+        let anchors = Anchors::new(&doc, opts.instance);
         let locale = pick_locale(&win, opts.locale.as_deref(), &model);
         let spec_revision = model.revision.clone();
         let engine = Engine::new(model, progress, crate::core::engine::User { key: user_key, device: device.clone(), traits: opts.traits }, locale);
@@ -280,6 +331,7 @@ impl Shell {
             doc,
             win,
             mount,
+            anchors,
             widgets: Vec::new(),
             targets: Vec::new(),
             timers: Vec::new(),
@@ -482,8 +534,8 @@ impl Shell {
                 }
             }
         };
-        // Scrolling any element (capture) and resizing move targets: re-layout next frame.
-        ls.extend(Listener::new(&doc, "scroll", true, true, job(&weak, |_| Some(Job::Moved))));
+        // Scrolling any element (capture) and resizing move targets.
+        ls.extend(Listener::new(&doc, "scroll", true, true, job(&weak, |_| Some(Job::Scrolled))));
         ls.extend(Listener::new(&win, "resize", false, true, job(&weak, |_| Some(Job::Moved))));
         // Clicks inside Shirube's UI (delegated: one listener for every widget).
         {
@@ -696,7 +748,7 @@ fn load_progress(store: &Store, key: &str) -> Progress {
 }
 
 fn session(store: &mut Store) -> (String, f64) {
-    let key = format!("{}session", PREFIX);
+    let key = [PREFIX, "session"].concat();
     let t = now();
     let old = store.get(&key).and_then(|s| {
         let (id, at) = s.split_once('|')?;
@@ -743,7 +795,7 @@ impl Inner {
         if let Some(p) = self.debug_panel.take() {
             p.remove();
         }
-        let delivery = self.delivery_summary().map(|d| format!("delivery {}", d));
+        let delivery = self.delivery_summary().map(|d| ["delivery ", d.as_str()].concat());
         self.debug_panel = crate::dom::debug::render(&self.doc, &self.mount.layer, &self.engine, self.debug_open, delivery);
     }
 
@@ -758,7 +810,19 @@ impl Inner {
                 let fx = self.engine.handle(now(), input);
                 self.apply(fx, shell);
             }
-            Job::Moved => self.schedule_frame(shell),
+            Job::Moved => {
+                if !self.widgets.is_empty() {
+                    self.schedule_frame(shell);
+                }
+            }
+            // The browser dispatches scroll events in a frame's rendering steps, before the
+            // animation frame callbacks, style, layout and paint: laid out here, the change is
+            // in this very frame, without scheduling one. Only widgets at a target move.
+            Job::Scrolled => {
+                if !self.targets.is_empty() {
+                    self.layout(shell);
+                }
+            }
             Job::Frame => {
                 self.frame = None;
                 self.layout(shell);
@@ -890,7 +954,7 @@ impl Inner {
         let fx = self.engine.shutdown();
         self.apply(fx, shell);
         self.persist(shell);
-        let key = user.clone().map(|u| format!("u:{}", u)).unwrap_or_else(|| format!("a:{}", self.ids.anonymous_id));
+        let key = user.clone().map(|u| ["u:", u.as_str()].concat()).unwrap_or_else(|| ["a:", self.ids.anonymous_id.as_str()].concat());
         self.progress_key = store::progress_key(&self.engine.model.product, &key);
         let progress = load_progress(&self.store, &self.progress_key);
         let traits = if matches!(traits, Json::Obj(_)) { traits } else { Json::obj(vec![]) };
@@ -908,6 +972,9 @@ impl Inner {
         self.ids.user_id = user;
         self.widgets.clear();
         self.targets.clear();
+        for f in self.anchors.flows() {
+            self.anchors.forget(f);
+        }
         self.waits.clear();
         self.timers.clear();
         let (path, query) = self.url.clone();
@@ -1013,7 +1080,7 @@ impl Inner {
     fn report_storage(&mut self, shell: &Weak<Shell>) {
         if let (Some(p), false) = (&self.store.problem, self.store.reported) {
             self.store.reported = true;
-            let msg = format!("{}: progress and unsent events are kept in memory for this page only, so flows may show again after a reload", p);
+            let msg = [p.as_str(), ": progress and unsent events are kept in memory for this page only, so flows may show again after a reload"].concat();
             let mut s = String::from("{\"message\":");
             json::write_str(&mut s, &msg);
             s.push_str(",\"code\":\"storage_unavailable\"}");
@@ -1096,8 +1163,12 @@ impl Inner {
         if let (Some(ro), Some(c)) = (&self.resize, &card) {
             ro.observe(c);
         }
-        // Measure and place before the browser paints, so nothing flashes at 0,0.
+        // Measure and place before the browser paints, so nothing flashes at 0,0. Anchored, the
+        // next frame (still before the first paint) checks the card is where its offset says.
         self.layout(shell);
+        if self.anchors.name(flow).is_some() {
+            self.schedule_frame(shell);
+        }
         self.focus.inert(&self.doc, &self.mount.host, self.any_modal());
         if modal {
             self.focus.inert(&self.doc, &self.mount.host, true);
@@ -1127,7 +1198,7 @@ impl Inner {
 
     fn refocus(&self, flow: usize, key: &(String, String)) {
         let Some(w) = self.widgets.iter().find(|w| w.flow == flow) else { return };
-        let sel = format!("[{}=\"{}\"]", key.0, key.1.replace('"', ""));
+        let sel = ["[", key.0.as_str(), "=\"", &key.1.replace('"', ""), "\"]"].concat();
         if let Some(e) = w.root.query_selector(&sel).ok().flatten().and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
             let _ = e.focus();
         } else if let Some(c) = &w.card {
@@ -1145,6 +1216,7 @@ impl Inner {
             }
         }
         self.targets.retain(|(f, _, _, _)| *f != flow);
+        self.anchors.forget(flow);
         self.waits.retain(|(f, _)| *f != flow);
         if !self.any_modal() {
             self.focus.inert(&self.doc, &self.mount.host, false);
@@ -1184,17 +1256,29 @@ impl Inner {
     }
 
     /// Measures every positioned widget, then writes the positions (one read pass, one write
-    /// pass, so the browser lays out once).
+    /// pass, so the browser lays out once). A widget next to a target is anchored to it where
+    /// the browser can (`dom::anchor`): then it is written as an offset from the target, which
+    /// scrolling does not change, so a frame that only scrolled writes nothing.
     fn layout(&mut self, shell: &Shell) {
         let vp = layout::viewport(&self.doc);
         struct Plan {
             flow: usize,
-            card: Option<(f64, f64, &'static str, f64, bool)>,
-            beacon: Option<(f64, f64, bool)>,
-            overlay: Option<position::Cutout>,
+            card: Option<(At, &'static str, f64, bool)>,
+            beacon: Option<(At, bool)>,
+            overlay: Option<(position::Cutout, Option<(i64, i64)>)>,
+            anchor: Option<String>,
+            target_at: Option<(f64, f64)>,
+        }
+        // Anchors of flows that no longer show a widget at a target go back first.
+        for f in self.anchors.flows() {
+            if !self.widgets.iter().any(|w| w.flow == f) || !self.targets.iter().any(|t| t.0 == f) {
+                self.anchors.release(f);
+            }
         }
         let mut plans: Vec<Plan> = Vec::new();
         let mut covered: Vec<(usize, f64)> = Vec::new();
+        let mut checked: Vec<usize> = Vec::new();
+        let mut settling = false;
         // While the page shows a modal dialog, only what points into it shows; the rest waits
         // until the dialog closes (it would sit on the dialog and block it).
         // Most pages have no <dialog> at all: a live collection's length answers that without
@@ -1217,29 +1301,60 @@ impl Inner {
                 None => (None, vp, false),
             };
             let size = w.card.as_ref().map(|c| (c.offset_width() as f64, c.offset_height() as f64));
-            let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None };
+            let mut anchor = match (target, &w.view.kind) {
+                (Some((f, t, _, _)), Kind::Step(s)) if !s.centered => self.anchors.hold(*f, t).map(String::from),
+                (Some((f, t, _, _)), Kind::Hint(_)) => self.anchors.hold(*f, t).map(String::from),
+                _ => None,
+            };
+            // An anchored card that is not where its offset says (an ancestor of the target is
+            // transformed, which anchor() ignores, or the page replaced the target's style):
+            // this target is positioned by viewport coordinates from now on.
+            // Checked only when the target has not moved since the last frame: while it moves,
+            // the browser applies the scroll to anchored elements from a snapshot that
+            // getBoundingClientRect can see a frame late.
+            if let (Some(r), Some(At::Anchor(dx, dy)), Some(c)) = (trect, w.written.card_at, &w.card) {
+                if anchor.is_some() && w.written.paused == Some(false) && w.written.target_at == Some((r.x, r.y)) {
+                    let got = c.get_bounding_client_rect();
+                    if got.width() > 0.0 && ((got.x() - (r.x + dx as f64)).abs() > 1.5 || (got.y() - (r.y + dy as f64)).abs() > 1.5) {
+                        self.anchors.refuse(w.flow);
+                        anchor = None;
+                    }
+                }
+            }
+            let origin = match (&anchor, trect) {
+                (Some(_), Some(r)) => Some((r.x, r.y)),
+                _ => None,
+            };
+            let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None, anchor, target_at: trect.map(|r| (r.x, r.y)) };
             let rtl = w.card.as_ref().and_then(|c| c.get_attribute("dir")).is_some_and(|d| d == "rtl");
             match &w.view.kind {
                 Kind::Step(s) => {
                     if let (Some(size), Some(r)) = (size, trect.filter(|_| !s.centered)) {
                         let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: s.placement, offset: s.offset as f64, margin: 8.0, arrow_inset: 16.0, rtl });
-                        plan.card = Some((p.x, p.y, p.side.as_str(), p.arrow, p.hidden));
+                        plan.card = Some((At::new(p.x, p.y, origin), p.side.as_str(), p.arrow, p.hidden));
                         if w.overlay.is_some() {
                             let hole = r.intersect(&clip);
-                            plan.overlay = Some(position::cutout(&vp, hole.as_ref(), s.padding as f64, 8.0));
+                            let c = position::cutout(&vp, hole.as_ref(), s.padding as f64, 8.0);
+                            let off = origin.map(|(ox, oy)| ((c.at.0 as f64 - ox).round() as i64, (c.at.1 as f64 - oy).round() as i64));
+                            plan.overlay = Some((c, off));
                         }
-                        if check_header && !p.hidden {
+                        // Once the target stands still (the scroll into view has settled): it
+                        // hits the page (elementsFromPoint), so not in every frame of a scroll.
+                        if check_header && !p.hidden && w.written.target_at != Some((r.x, r.y)) {
+                            settling = true;
+                        } else if check_header && !p.hidden {
                             if let Some((_, t, _, _)) = target {
                                 if let Some(d) = layout::covered_by_header(&self.doc, t, &self.mount.host) {
                                     covered.push((w.flow, d));
                                 }
+                                checked.push(w.flow);
                             }
                         }
                     } else if let Some(size) = size {
                         let (x, y) = position::center(&vp, size);
-                        plan.card = Some((x, y, "", 0.0, false));
+                        plan.card = Some((At::new(x, y, None), "", 0.0, false));
                         if w.overlay.is_some() {
-                            plan.overlay = Some(position::cutout(&vp, None, 0.0, 0.0));
+                            plan.overlay = Some((position::cutout(&vp, None, 0.0, 0.0), None));
                         }
                     }
                 }
@@ -1248,17 +1363,17 @@ impl Inner {
                         let hidden = r.intersect(&clip).is_none();
                         // The beacon sits on the target's top corner at the reading end.
                         let bx = if rtl { r.x - 10.0 } else { r.right() - 10.0 };
-                        plan.beacon = Some(((bx).round(), (r.y - 10.0).round(), hidden));
+                        plan.beacon = Some((At::new(bx.round(), (r.y - 10.0).round(), origin), hidden));
                         if let Some(size) = size {
                             let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: h.placement, offset: 14.0, margin: 8.0, arrow_inset: 16.0, rtl });
-                            plan.card = Some((p.x, p.y, p.side.as_str(), p.arrow, p.hidden));
+                            plan.card = Some((At::new(p.x, p.y, origin), p.side.as_str(), p.arrow, p.hidden));
                         }
                     }
                 }
                 Kind::Announcement(_) => {
                     if let Some(size) = size {
                         let (x, y) = position::center(&vp, size);
-                        plan.card = Some((x, y, "", 0.0, false));
+                        plan.card = Some((At::new(x, y, None), "", 0.0, false));
                     }
                 }
                 _ => {}
@@ -1277,8 +1392,10 @@ impl Inner {
         for plan in plans {
             let Some(w) = self.widgets.iter_mut().find(|w| w.flow == plan.flow) else { continue };
             let done = &mut w.written;
-            if let (Some((x, y, side, arrow, hidden)), Some(card)) = (plan.card, &w.card) {
-                place(&card.style(), (x as i64, y as i64), hidden, &mut done.card_at, &mut done.card_hidden);
+            done.target_at = plan.target_at;
+            let anchor = plan.anchor.as_deref();
+            if let (Some((at, side, arrow, hidden)), Some(card)) = (plan.card, &w.card) {
+                place(card, &card.style(), at, anchor, hidden, &mut done.card_at, &mut done.card_hidden);
                 if !side.is_empty() && done.side != side {
                     let _ = card.set_attribute("data-side", side);
                     done.side = side;
@@ -1294,33 +1411,58 @@ impl Inner {
                     }
                 }
             }
-            if let (Some((x, y, hidden)), Some(b)) = (plan.beacon, &w.beacon) {
-                place(&b.style(), (x as i64, y as i64), hidden, &mut done.beacon_at, &mut done.beacon_hidden);
+            if let (Some((at, hidden)), Some(b)) = (plan.beacon, &w.beacon) {
+                place(b, &b.style(), at, anchor, hidden, &mut done.beacon_at, &mut done.beacon_hidden);
             }
-            if let (Some(c), Some(p)) = (plan.overlay, &w.overlay) {
+            if let (Some((c, off)), Some(p)) = (plan.overlay, &w.overlay) {
                 // The path is rewritten only when the hole's size or the viewport changes; a
-                // scroll only translates the overlay's own layer (see `position::cutout`).
+                // scroll moves the overlay's own layer (see `position::cutout`): anchored, the
+                // browser does it; else the layout translates it.
                 if done.overlay != c.d {
                     let _ = p.set_attribute("d", &c.d);
                     done.overlay = c.d;
                 }
-                if done.overlay_at != Some(c.at) {
-                    if let Some(svg) = &w.overlay_layer {
-                        let _ = svg.style().set_property("transform", &translate(c.at));
+                if let Some(svg) = &w.overlay_layer {
+                    let at = match off {
+                        Some((x, y)) => At::Anchor(x, y),
+                        None => At::Viewport(c.at.0, c.at.1),
+                    };
+                    if done.overlay_at != Some(at) {
+                        let st = svg.style();
+                        match at {
+                            At::Anchor(x, y) => {
+                                if !matches!(done.overlay_at, Some(At::Anchor(..))) {
+                                    anchor_mode(svg, &st, anchor, &["transform"]);
+                                }
+                                let _ = st.set_property("--sb-ax", &px(x));
+                                let _ = st.set_property("--sb-ay", &px(y));
+                            }
+                            At::Viewport(x, y) => {
+                                if matches!(done.overlay_at, Some(At::Anchor(..))) {
+                                    anchor_mode(svg, &st, None, &[]);
+                                }
+                                let _ = st.set_property("transform", &translate((x, y)));
+                            }
+                        }
+                        done.overlay_at = Some(at);
                     }
-                    done.overlay_at = Some(c.at);
                 }
             }
         }
-        // A sticky or fixed header covers the target: scroll once so it shows below it.
-        for (flow, delta) in covered {
+        // A sticky or fixed header covers the target: scroll once so it shows below it. Checked
+        // once; a target still moving is looked at again in the next frame.
+        for flow in checked {
             if let Some(entry) = self.targets.iter_mut().find(|(f, _, _, _)| *f == flow) {
-                if entry.3 > 0.0 {
-                    entry.3 = 0.0;
-                    layout::scroll_by(&self.doc, &entry.2, delta);
-                    let _ = shell;
-                }
+                entry.3 = 0.0;
             }
+        }
+        for (flow, delta) in covered {
+            if let Some(entry) = self.targets.iter().find(|(f, _, _, _)| *f == flow) {
+                layout::scroll_by(&self.doc, &entry.2, delta);
+            }
+        }
+        if settling {
+            self.schedule_frame(shell);
         }
     }
 

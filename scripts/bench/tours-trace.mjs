@@ -19,6 +19,8 @@ for (const lib of (process.argv[2] || 'none,shirube,driver').split(',')) {
   await page.goto(`${base}/bench/page.html?lib=${lib}`);
   await page.evaluate(() => window.bench.ready);
   if (lib !== 'none') { await page.evaluate(() => window.bench.start()); for (const i of [1, 2]) await page.evaluate((k) => window.bench.next(k), i); }
+  // As in tours.mjs: the step change finishes rendering before the scrolling is measured.
+  await page.waitForTimeout(300);
   await page.evaluate((n) => window.bench.scrollFrames(n), 20);
   const cdp = await page.context().newCDPSession(page);
   const events = [];

@@ -50,6 +50,10 @@ async function round(lib, first) {
       d.next.push(n.ms); d.nextFrames.push(n.frames); d.call.push(n.callMs);
     }
   }
+  // Let the step change finish rendering (its first frames: the new card's style, layout and
+  // paint, focus, observers' first callbacks) so the scroll figure is the steady cost while
+  // a step is shown; every library gets the same pause.
+  await page.waitForTimeout(300);
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   const before = await metrics();
   const events = await page.evaluate((n) => window.bench.scrollFrames(n), SCROLLS);

@@ -3,6 +3,7 @@
 //! so all of it runs and is tested natively with `cargo test`. A tidy test enforces this.
 
 pub mod condition;
+pub mod cssmin;
 pub mod delivery;
 pub mod diagnostic;
 pub mod duration;

@@ -2,6 +2,7 @@
 //! observers, navigation, focus, listeners and timers. Each owns the browser resources it
 //! creates and releases them on drop. Decisions are the core's; these modules carry them out.
 
+pub mod anchor;
 pub mod debug;
 pub mod focus;
 pub mod layout;

@@ -9,7 +9,8 @@ use crate::core::spec::types::ThemeMode;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
-const CSS: &str = include_str!("style.css");
+// The stylesheet, minified by build.rs.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
 
 pub struct Mount {
     pub doc: Document,

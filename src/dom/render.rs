@@ -29,18 +29,39 @@ pub struct Widget {
     pub written: Written,
 }
 
+/// Where the layout puts a fixed element: at a viewport position, or at an offset from the
+/// target it is anchored to (`dom::anchor`; the browser then keeps it there while anything
+/// scrolls, and a frame that only scrolled writes nothing).
+#[derive(Clone, Copy, PartialEq)]
+pub enum At {
+    Viewport(i64, i64),
+    Anchor(i64, i64),
+}
+
+impl At {
+    /// `(x, y)` in the viewport; anchored when `origin` (the target's top left) is given.
+    pub fn new(x: f64, y: f64, origin: Option<(f64, f64)>) -> At {
+        match origin {
+            Some((ox, oy)) => At::Anchor((x - ox).round() as i64, (y - oy).round() as i64),
+            None => At::Viewport(x as i64, y as i64),
+        }
+    }
+}
+
 /// The values the last layout wrote into a widget's DOM (`None`: not written yet).
 #[derive(Default)]
 pub struct Written {
     pub paused: Option<bool>,
-    pub card_at: Option<(i64, i64)>,
+    pub card_at: Option<At>,
     pub card_hidden: Option<bool>,
     pub side: &'static str,
     pub arrow: Option<(bool, i64)>,
-    pub beacon_at: Option<(i64, i64)>,
+    pub beacon_at: Option<At>,
     pub beacon_hidden: Option<bool>,
     pub overlay: String,
-    pub overlay_at: Option<(i64, i64)>,
+    pub overlay_at: Option<At>,
+    /// Where the target was (its top left in the viewport) when this was written.
+    pub target_at: Option<(f64, f64)>,
 }
 
 impl Drop for Widget {
@@ -158,22 +179,22 @@ fn close_button(doc: &Document, label: &str) -> Option<Element> {
 fn heading_and_body(doc: &Document, card: &Element, id: &str, title: Option<&str>, body: Option<&str>) {
     if let Some(t) = title {
         if let Some(h) = el(doc, "h2", "") {
-            set(&h, "id", &format!("{}-t", id));
+            set(&h, "id", &[id, "-t"].concat());
             set(&h, "part", "title");
             // Each text takes its own direction (English on a right-to-left page stays readable).
             set(&h, "dir", "auto");
             markdown_inline_into(doc, &h, t);
-            set(card, "aria-labelledby", &format!("{}-t", id));
+            set(card, "aria-labelledby", &[id, "-t"].concat());
             let _ = card.append_child(&h);
         }
     }
     if let Some(b) = body {
         if let Some(d) = el(doc, "div", "body") {
-            set(&d, "id", &format!("{}-b", id));
+            set(&d, "id", &[id, "-b"].concat());
             set(&d, "part", "body");
             set(&d, "dir", "auto");
             markdown_into(doc, &d, b);
-            set(card, "aria-describedby", &format!("{}-b", id));
+            set(card, "aria-describedby", &[id, "-b"].concat());
             let _ = card.append_child(&d);
         }
     }
@@ -205,7 +226,8 @@ fn card(doc: &Document, class: &str, v: &View, modal: bool, part: &str) -> Optio
 pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
     let root = el(doc, "div", "flow")?;
     set(&root, "data-flow-index", &v.flow.to_string());
-    let id = format!("sb{}", uid);
+    let mut id = String::from("sb");
+    crate::core::json::write_int(&mut id, uid as i64);
     let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, overlay_layer: None, view: v.clone(), written: Written::default() };
     let dir = if rtl { "rtl" } else { "ltr" };
     match &v.kind {
@@ -307,7 +329,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
             set(&launcher, "type", "button");
             set(&launcher, "data-shirube-toggle", &v.flow_id);
             set(&launcher, "aria-expanded", if c.open { "true" } else { "false" });
-            set(&launcher, "aria-controls", &format!("{}-panel", id));
+            set(&launcher, "aria-controls", &[&id[..], "-panel"].concat());
             set(&launcher, "part", "launcher");
             // The accessible name starts with the visible text (WCAG "label in name"); the
             // progress in words and the action follow for screen readers.
@@ -317,7 +339,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
             let _ = root.append_child(&launcher);
             if c.open {
                 let p = el(doc, "div", "card panel")?;
-                set(&p, "id", &format!("{}-panel", id));
+                set(&p, "id", &[&id[..], "-panel"].concat());
                 set(&p, "role", "dialog");
                 set(&p, "aria-modal", "false");
                 set(&p, "aria-label", &v.label);
@@ -391,7 +413,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
                     let chosen = if let SurveyPhase::Comment(n) = phase { Some(*n) } else { None };
                     let group = el(doc, "div", "scores")?;
                     set(&group, "role", "radiogroup");
-                    set(&group, "aria-labelledby", &format!("{}-t", id));
+                    set(&group, "aria-labelledby", &[&id[..], "-t"].concat());
                     for n in s.low..=s.high {
                         let b = text_el(doc, "button", "score", &n.to_string())?;
                         set(&b, "type", "button");
@@ -410,11 +432,11 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
                     let _ = c.append_child(&ends);
                     if let (Some(_), Some(q)) = (chosen, &s.follow_up) {
                         let label = el(doc, "label", "")?;
-                        set(&label, "for", &format!("{}-c", id));
+                        set(&label, "for", &[&id[..], "-c"].concat());
                         markdown_inline_into(doc, &label, q);
                         let _ = c.append_child(&label);
                         let ta = el(doc, "textarea", "")?;
-                        set(&ta, "id", &format!("{}-c", id));
+                        set(&ta, "id", &[&id[..], "-c"].concat());
                         set(&ta, "maxlength", "2000");
                         set(&ta, "part", "comment");
                         let _ = c.append_child(&ta);

@@ -121,10 +121,86 @@ for (const [name, sel, side] of [['transformed', '#in-transform', 'bottom'], ['z
     const m = await settled(page, sel);
     assert.equal(m.side, side);
     assertPlaced(m);
-    if (name === 'transformed') assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
+    if (name === 'transformed') {
+      assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
+      // Still exact after a scroll (anchored or not, the card follows the transformed target).
+      await page.evaluate(() => window.scrollBy(0, 7));
+      assertPlaced(await settled(page, sel));
+    }
     await page.close();
   });
 }
+
+test('scrolling with a step shown writes nothing: the card and the overlay are anchored to the target', async () => {
+  const page = await open('nested');
+  assertPlaced(await settled(page, '#deep'));
+  const state = () => page.evaluate(() => {
+    const r = document.querySelector('shirube-root').shadowRoot;
+    return {
+      card: r.querySelector('[data-shirube-step]').hasAttribute('data-anchored'),
+      overlay: r.querySelector('.overlay').hasAttribute('data-anchored'),
+      name: getComputedStyle(document.getElementById('deep')).anchorName,
+    };
+  });
+  assert.deepEqual(await state(), { card: true, overlay: true, name: '--shirube-1-0' });
+  // 40 frames of scrolling the inner container, the outer one and the page, one of them per
+  // frame, while every attribute change in Shirube's shadow root is recorded.
+  const writes = await page.evaluate(async () => {
+    const r = document.querySelector('shirube-root').shadowRoot;
+    const seen = [];
+    const mo = new MutationObserver((l) => l.forEach((m) => seen.push(`${m.target.className?.baseVal ?? m.target.className} ${m.attributeName}`)));
+    mo.observe(r, { attributes: true, subtree: true });
+    const frame = () => new Promise((ok) => requestAnimationFrame(ok));
+    const inner = document.getElementById('inner');
+    const outer = document.getElementById('outer');
+    for (let k = 0; k < 40; k++) {
+      const d = k % 2 ? -3 : 3;
+      if (k % 3 === 0) inner.scrollTop += d; else if (k % 3 === 1) outer.scrollTop += d; else scrollBy(0, d);
+      await frame();
+    }
+    await frame();
+    mo.disconnect();
+    return seen;
+  });
+  assert.deepEqual(writes, [], 'no attribute written while only scroll positions changed');
+  // Still exactly in place after scrolling the inner container further.
+  await page.evaluate(() => { document.getElementById('inner').scrollTop += 30; });
+  assertPlaced(await settled(page, '#deep'));
+  // Ending the tour gives the target back without a style attribute, as it was.
+  await page.evaluate(() => window.sb.dismiss());
+  await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'));
+  assert.equal(await page.evaluate(() => document.getElementById('deep').getAttribute('style')), null);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the page replaces the target\'s inline style mid-step: the card notices and stays in place, the page keeps its style', async () => {
+  const page = await open('zindex');
+  assertPlaced(await settled(page, '#high-z'));
+  // As a framework replacing the whole inline style would (through the CSSOM: the fixture's
+  // CSP blocks style attributes): Shirube's anchor name is gone, anchor() no longer resolves,
+  // the layout sees the card away from its place and positions it by viewport coordinates.
+  await page.evaluate(() => { document.getElementById('high-z').style.cssText = 'color: rgb(1, 2, 3)'; });
+  assertPlaced(await settled(page, '#high-z'));
+  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]').hasAttribute('data-anchored')), false);
+  await page.evaluate(() => window.scrollBy(0, 9));
+  assertPlaced(await settled(page, '#high-z'));
+  await page.evaluate(() => window.sb.destroy());
+  assert.equal(await page.evaluate(() => document.getElementById('high-z').getAttribute('style')), 'color: rgb(1, 2, 3);');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a target with an anchor name of the page keeps it while anchored and gets back its exact style', async () => {
+  const page = await open('zindex', { query: '&ownanchor=1' });
+  assertPlaced(await settled(page, '#high-z'));
+  const during = await page.evaluate(() => getComputedStyle(document.getElementById('high-z')).anchorName);
+  assert.equal(during, '--page-own, --shirube-1-0');
+  await page.evaluate(() => window.sb.destroy());
+  assert.equal(await page.evaluate(() => document.getElementById('high-z').getAttribute('style')), 'anchor-name: --page-own; outline: transparent solid 1px;');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
 
 test('target inside an open modal <dialog>: shown above the dialog', async () => {
   const page = await open('dialog');

@@ -29,6 +29,9 @@ if (name === 'revealed') {
   document.getElementById('slot').append(b);
   setTimeout(() => { b.style.display = ''; }, 1500);
 }
+// A target that already has an anchor name of the page's own (?ownanchor=1): Shirube adds its
+// own beside it and gives the element back exactly as it was.
+if (p.get('ownanchor')) document.getElementById('high-z').style.cssText = 'anchor-name: --page-own; outline: 1px solid transparent';
 // Single-page navigation for the multi-page case: a route renders its own target.
 window.__route = (path) => {
   history.pushState({}, '', path);
