@@ -132,6 +132,8 @@ pub struct Inner {
     nav: Option<NavWatch>,
     frame: Option<Frame>,
     check: Option<Frame>,
+    /// The viewport's size at the last layout (a scroll does not change it).
+    viewport: Option<position::Rect>,
     /// The page's `<dialog>` elements (a live collection, fetched once).
     dialogs: Option<web_sys::HtmlCollection>,
     store: Store,
@@ -201,7 +203,11 @@ fn anchor_mode(e: &Element, st: &web_sys::CssStyleDeclaration, name: Option<&str
 
 /// Writes a fixed element's place and visibility when they differ from what was last written
 /// (`at` and `was_hidden` remember it).
-fn place(e: &Element, st: &web_sys::CssStyleDeclaration, pos: At, anchor: Option<&str>, hidden: bool, at: &mut Option<At>, was_hidden: &mut Option<bool>) {
+fn place(e: &HtmlElement, pos: At, anchor: Option<&str>, hidden: bool, at: &mut Option<At>, was_hidden: &mut Option<bool>) {
+    if *at == Some(pos) && *was_hidden == Some(hidden) {
+        return;
+    }
+    let st = &e.style();
     if *at != Some(pos) {
         let was_anchored = matches!(at, Some(At::Anchor(..)));
         match pos {
@@ -344,6 +350,7 @@ impl Shell {
             frame: None,
             check: None,
             dialogs: None,
+            viewport: None,
             store,
             progress_key,
             ids: Ids { user_id: opts.user_id, anonymous_id, device, session, session_at, seq: 0 },
@@ -820,7 +827,7 @@ impl Inner {
             // in this very frame, without scheduling one. Only widgets at a target move.
             Job::Scrolled => {
                 if !self.targets.is_empty() {
-                    self.layout(shell);
+                    self.layout_for(shell, true);
                 }
             }
             Job::Frame => {
@@ -1260,14 +1267,26 @@ impl Inner {
     /// the browser can (`dom::anchor`): then it is written as an offset from the target, which
     /// scrolling does not change, so a frame that only scrolled writes nothing.
     fn layout(&mut self, shell: &Shell) {
-        let vp = layout::viewport(&self.doc);
+        self.layout_for(shell, false);
+    }
+
+    /// `scrolled`: only scroll positions changed since the last layout, so the viewport's and
+    /// the cards' sizes and the anchors are as they were (read again on every other layout:
+    /// show, resize, observed size changes, DOM changes).
+    fn layout_for(&mut self, shell: &Shell, scrolled: bool) {
+        let vp = match self.viewport {
+            Some(v) if scrolled => v,
+            _ => layout::viewport(&self.doc),
+        };
+        self.viewport = Some(vp);
         struct Plan {
             flow: usize,
             card: Option<(At, &'static str, f64, bool)>,
             beacon: Option<(At, bool)>,
             overlay: Option<(position::Cutout, Option<(i64, i64)>)>,
-            anchor: Option<String>,
+            anchored: bool,
             target_at: Option<(f64, f64)>,
+            size: Option<(f64, f64)>,
         }
         // Anchors of flows that no longer show a widget at a target go back first.
         for f in self.anchors.flows() {
@@ -1297,14 +1316,18 @@ impl Inner {
         for w in &self.widgets {
             let target = self.targets.iter().find(|(f, _, _, _)| *f == w.flow);
             let (trect, clip, check_header) = match target {
-                Some((_, t, cl, until)) => (Some(layout::rect(t)), layout::clip(&self.doc, cl), *until > 0.0 && now() < *until),
+                Some((_, t, cl, until)) => (Some(layout::rect(t)), layout::clip(vp, cl), *until > 0.0 && now() < *until),
                 None => (None, vp, false),
             };
-            let size = w.card.as_ref().map(|c| (c.offset_width() as f64, c.offset_height() as f64));
-            let mut anchor = match (target, &w.view.kind) {
-                (Some((f, t, _, _)), Kind::Step(s)) if !s.centered => self.anchors.hold(*f, t).map(String::from),
-                (Some((f, t, _, _)), Kind::Hint(_)) => self.anchors.hold(*f, t).map(String::from),
-                _ => None,
+            let size = match w.written.size {
+                Some(s) if scrolled => Some(s),
+                _ => w.card.as_ref().map(|c| (c.offset_width() as f64, c.offset_height() as f64)),
+            };
+            let mut anchored = match (target, &w.view.kind) {
+                (Some((f, _, _, _)), _) if scrolled => self.anchors.name(*f).is_some(),
+                (Some((f, t, _, _)), Kind::Step(s)) if !s.centered => self.anchors.hold(*f, t).is_some(),
+                (Some((f, t, _, _)), Kind::Hint(_)) => self.anchors.hold(*f, t).is_some(),
+                _ => false,
             };
             // An anchored card that is not where its offset says (an ancestor of the target is
             // transformed, which anchor() ignores, or the page replaced the target's style):
@@ -1313,20 +1336,20 @@ impl Inner {
             // the browser applies the scroll to anchored elements from a snapshot that
             // getBoundingClientRect can see a frame late.
             if let (Some(r), Some(At::Anchor(dx, dy)), Some(c)) = (trect, w.written.card_at, &w.card) {
-                if anchor.is_some() && w.written.paused == Some(false) && w.written.target_at == Some((r.x, r.y)) {
+                if anchored && w.written.paused == Some(false) && w.written.target_at == Some((r.x, r.y)) {
                     let got = c.get_bounding_client_rect();
                     if got.width() > 0.0 && ((got.x() - (r.x + dx as f64)).abs() > 1.5 || (got.y() - (r.y + dy as f64)).abs() > 1.5) {
                         self.anchors.refuse(w.flow);
-                        anchor = None;
+                        anchored = false;
                     }
                 }
             }
-            let origin = match (&anchor, trect) {
-                (Some(_), Some(r)) => Some((r.x, r.y)),
+            let origin = match (anchored, trect) {
+                (true, Some(r)) => Some((r.x, r.y)),
                 _ => None,
             };
-            let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None, anchor, target_at: trect.map(|r| (r.x, r.y)) };
-            let rtl = w.card.as_ref().and_then(|c| c.get_attribute("dir")).is_some_and(|d| d == "rtl");
+            let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None, anchored, target_at: trect.map(|r| (r.x, r.y)), size };
+            let rtl = w.rtl;
             match &w.view.kind {
                 Kind::Step(s) => {
                     if let (Some(size), Some(r)) = (size, trect.filter(|_| !s.centered)) {
@@ -1393,9 +1416,10 @@ impl Inner {
             let Some(w) = self.widgets.iter_mut().find(|w| w.flow == plan.flow) else { continue };
             let done = &mut w.written;
             done.target_at = plan.target_at;
-            let anchor = plan.anchor.as_deref();
+            done.size = plan.size;
+            let anchor = if plan.anchored { self.anchors.name(plan.flow) } else { None };
             if let (Some((at, side, arrow, hidden)), Some(card)) = (plan.card, &w.card) {
-                place(card, &card.style(), at, anchor, hidden, &mut done.card_at, &mut done.card_hidden);
+                place(card, at, anchor, hidden, &mut done.card_at, &mut done.card_hidden);
                 if !side.is_empty() && done.side != side {
                     let _ = card.set_attribute("data-side", side);
                     done.side = side;
@@ -1412,7 +1436,7 @@ impl Inner {
                 }
             }
             if let (Some((at, hidden)), Some(b)) = (plan.beacon, &w.beacon) {
-                place(b, &b.style(), at, anchor, hidden, &mut done.beacon_at, &mut done.beacon_hidden);
+                place(b, at, anchor, hidden, &mut done.beacon_at, &mut done.beacon_hidden);
             }
             if let (Some((c, off)), Some(p)) = (plan.overlay, &w.overlay) {
                 // The path is rewritten only when the hole's size or the viewport changes; a

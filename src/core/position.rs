@@ -222,7 +222,16 @@ pub struct Cutout {
 pub fn cutout(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -> Cutout {
     let i = |v: f64| v.round() as i64;
     let e = i(2.0 * viewport.w.max(viewport.h));
-    let mut d = format!("M{} {}H{}V{}H{}Z", -e, -e, e, e, -e);
+    // Written with json::write_int, not format!: the layout computes this in every frame.
+    let put = |d: &mut String, s: &str, n: i64| {
+        d.push_str(s);
+        crate::core::json::write_int(d, n);
+    };
+    let mut d = String::with_capacity(128);
+    for (s, n) in [("M", -e), (" ", -e), ("H", e), ("V", e), ("H", -e)] {
+        put(&mut d, s, n);
+    }
+    d.push('Z');
     let Some(t) = hole else {
         return Cutout { at: (0, 0), d };
     };
@@ -231,24 +240,24 @@ pub fn cutout(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -
     let (w, h) = (t.w + 2.0 * padding, t.h + 2.0 * padding);
     let r = radius.min(w / 2.0).min(h / 2.0).max(0.0);
     let (x, y, w, h, r) = (i(x), i(y), i(w), i(h), i(r));
-    d.push_str(&format!(
-        "M{} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}H{}A{r} {r} 0 0 1 {} {}V{}A{r} {r} 0 0 1 {} {}Z",
-        x + r,
-        y,
-        x + w - r,
-        x + w,
-        y + r,
-        y + h - r,
-        x + w - r,
-        y + h,
-        x + r,
-        x,
-        y + h - r,
-        y + r,
-        x + r,
-        y,
-        r = r
-    ));
+    // M x+r y  H x+w-r  A r r 0 0 1 x+w y+r  V y+h-r  A … x+w-r y+h  H x+r  A … x y+h-r  V y+r  A … x+r y  Z
+    put(&mut d, "M", x + r);
+    put(&mut d, " ", y);
+    put(&mut d, "H", x + w - r);
+    let arc = |d: &mut String, px: i64, py: i64| {
+        put(d, "A", r);
+        put(d, " ", r);
+        put(d, " 0 0 1 ", px);
+        put(d, " ", py);
+    };
+    arc(&mut d, x + w, y + r);
+    put(&mut d, "V", y + h - r);
+    arc(&mut d, x + w - r, y + h);
+    put(&mut d, "H", x + r);
+    arc(&mut d, x, y + h - r);
+    put(&mut d, "V", y + r);
+    arc(&mut d, x + r, y);
+    d.push('Z');
     Cutout { at, d }
 }
 

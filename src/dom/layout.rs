@@ -109,9 +109,9 @@ pub fn clippers(doc: &Document, e: &Element) -> Vec<Element> {
     out
 }
 
-/// Where the target can be seen: the viewport intersected with its clipping ancestors.
-pub fn clip(doc: &Document, clippers: &[Element]) -> Rect {
-    let mut r = viewport(doc);
+/// Where the target can be seen: the viewport (`vp`) intersected with its clipping ancestors.
+pub fn clip(vp: Rect, clippers: &[Element]) -> Rect {
+    let mut r = vp;
     for c in clippers {
         // The padding box: the border box minus borders (client* gives the inner size).
         let b = rect(c);
@@ -128,7 +128,7 @@ pub fn clip(doc: &Document, clippers: &[Element]) -> Rect {
 /// is already fully visible.
 pub fn scroll_into_view(doc: &Document, e: &Element, clippers: &[Element], smooth: bool) {
     let r = rect(e);
-    let c = clip(doc, clippers);
+    let c = clip(viewport(doc), clippers);
     let visible = c.intersect(&r).is_some_and(|v| (v.w - r.w).abs() < 1.0 && (v.h - r.h).abs() < 1.0);
     if visible {
         return;

@@ -23,6 +23,8 @@ pub struct Widget {
     pub overlay: Option<Element>,
     pub overlay_layer: Option<web_sys::SvgElement>,
     pub view: View,
+    /// Laid out right to left (the card's `dir`).
+    pub rtl: bool,
     /// What the layout last wrote, so a frame writes only what changed: while the page
     /// scrolls, only the position moves, and an unchanged attribute write would still make the
     /// browser recompute the card's style.
@@ -62,6 +64,8 @@ pub struct Written {
     pub overlay_at: Option<At>,
     /// Where the target was (its top left in the viewport) when this was written.
     pub target_at: Option<(f64, f64)>,
+    /// The card's size (offsetWidth, offsetHeight) when this was written.
+    pub size: Option<(f64, f64)>,
 }
 
 impl Drop for Widget {
@@ -228,7 +232,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
     set(&root, "data-flow-index", &v.flow.to_string());
     let mut id = String::from("sb");
     crate::core::json::write_int(&mut id, uid as i64);
-    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, overlay_layer: None, view: v.clone(), written: Written::default() };
+    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, overlay_layer: None, view: v.clone(), rtl, written: Written::default() };
     let dir = if rtl { "rtl" } else { "ltr" };
     match &v.kind {
         Kind::Step(s) => {
