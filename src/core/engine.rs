@@ -523,7 +523,12 @@ impl Engine {
     fn merge_progress(&mut self, other: Progress, fx: &mut Vec<Effect>) {
         let before = self.progress.clone();
         self.progress.merge(&other);
-        if self.progress == before {
+        // Only what the other side knew and this one did not is a change. A newer `updated_at`
+        // alone is not: counting it would bump `updated_at` and write, and the other tab, hearing
+        // that write, would do the same — forever.
+        let mut same = self.progress.clone();
+        same.updated_at = before.updated_at;
+        if same == before {
             return;
         }
         self.refresh_caches();

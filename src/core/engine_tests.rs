@@ -595,6 +595,54 @@ fn two_tabs_converge() {
     assert!(a.take().contains(&"milestone_reached:team_invited".to_string()), "counts that add up across devices reach the milestone");
 }
 
+/// Two tabs hear each other's writes (the storage event): merging what the other wrote must not
+/// count as a change of its own, or each write answers the other's forever. (It did: the merge
+/// took the newer `updated_at`, which made the merged progress differ, which bumped
+/// `updated_at` and wrote again — about 200 writes a second in the demo with two tabs open.)
+#[test]
+fn two_tabs_stop_writing_once_they_agree() {
+    let m = model(ACME);
+    let mut a = H::with(m.clone(), Progress::default(), "u1", TECH_FREE);
+    let mut b = H::with(m, Progress::default(), "u1", TECH_FREE);
+    for h in [&mut a, &mut b] {
+        h.dom = vec!["[data-tour=new-project]".into(), "#import".into(), "[data-tour=nav-reports]".into()];
+        h.load("/app/projects");
+        h.advance(500.0);
+    }
+    // Tab A reaches a milestone; from then on each tab hears every progress the other writes.
+    a.track("project_created");
+    let persisted = |fx: &[Effect]| fx.iter().any(|f| matches!(f, Effect::Persist));
+    let mut writes = 0;
+    let mut from_a = Some(a.e.progress.clone());
+    let mut from_b: Option<Progress> = None;
+    for _ in 0..20 {
+        if let Some(p) = from_a.take() {
+            b.now += 7.0;
+            let fx = b.e.handle(b.now, Input::Progress(p));
+            if persisted(&fx) {
+                writes += 1;
+                from_b = Some(b.e.progress.clone());
+            }
+        }
+        if let Some(p) = from_b.take() {
+            a.now += 13.0;
+            let fx = a.e.handle(a.now, Input::Progress(p));
+            if persisted(&fx) {
+                writes += 1;
+                from_a = Some(a.e.progress.clone());
+            }
+        }
+    }
+    assert!(writes <= 2, "the tabs wrote {writes} times in answer to each other");
+    let strip = |p: &Progress| {
+        let mut p = p.clone();
+        p.updated_at = 0.0;
+        p
+    };
+    assert!(strip(&a.e.progress) == strip(&b.e.progress), "and agree");
+    assert_eq!(b.e.progress.count("project_created"), 1);
+}
+
 #[test]
 fn delayed_event_and_element_triggers() {
     let spec = r##"{"version":1,"product":"t","flows":[

@@ -144,8 +144,25 @@ test('nothing shows twice after a reload', async () => {
 test('two tabs agree', async () => {
   const e = await env();
   const b = await e.browser();
+  // Count each tab's progress writes: two tabs hear each other's writes, and must not answer
+  // them forever (they once did, about 200 times a second, re-rendering the checklist each time).
+  await b.context.addInitScript(() => {
+    window.__progressWrites = 0;
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k, v) {
+      if (k.includes(':p:')) window.__progressWrites += 1;
+      return set.call(this, k, v);
+    };
+  });
   const a = await e.page(b, 'chloe', '/app/projects');
   const other = await e.page(b, 'chloe', '/app/projects');
+  const quiet = async () => {
+    const before = await Promise.all([a, other].map((p) => p.evaluate(() => window.__progressWrites)));
+    await a.waitForTimeout(1000);
+    const after = await Promise.all([a, other].map((p) => p.evaluate(() => window.__progressWrites)));
+    return after.map((n, i) => n - before[i]);
+  };
+  assert.deepEqual(await quiet(), [0, 0], 'two idle tabs write no progress');
   await act(a, '[data-tour=new-project]');
   await other.waitForFunction(() => window.sb.state().checklists['getting-started'].done === 1, null, { timeout: 5000 });
   // The second tab shows the checklist minimized (it was already seen): its launcher counts 1/4.
@@ -154,6 +171,7 @@ test('two tabs agree', async () => {
   const tick = await other.locator('shirube-root [data-shirube-item=project]').getAttribute('aria-checked');
   assert.equal(tick, 'true', 'the other tab ticks the item without a reload');
   assert.equal(await other.evaluate(() => (window.__shirubeEvents || []).filter((x) => x.name === 'milestone_reached').length), 0, 'and does not report the milestone again');
+  assert.deepEqual(await quiet(), [0, 0], 'once they agree, neither tab writes again');
   await a.click('shirube-root [data-shirube-checklist=getting-started] [data-shirube-action=dismiss]');
   await other.waitForFunction(() => !window.sb.state().showing.includes('getting-started'), null, { timeout: 5000 });
   await e.close();
