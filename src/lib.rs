@@ -6,6 +6,11 @@
 
 pub mod core;
 
+// The browser build's allocator (see Cargo.toml): single-threaded wasm, memory grown on demand.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use crate::core::spec::{validate, Validation};
 
 #[cfg(target_arch = "wasm32")]

@@ -23,6 +23,7 @@ open(p, 'w').write(s)
 PY
 version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$root/Cargo.toml")
 ryu=$(sed -n 's/^ryu = \(.*\)/\1/p' "$root/Cargo.toml")
+talc=$(sed -n 's/^talc = \(.*\)/\1/p' "$root/Cargo.toml")
 cat > "$work/core/Cargo.toml" <<TOML
 [package]
 name = "shirube"
@@ -31,6 +32,8 @@ edition = "2021"
 publish = false
 [dependencies]
 ryu = $ryu
+[target.'cfg(target_arch = "wasm32")'.dependencies]
+talc = $talc
 TOML
 cat > "$work/harness/Cargo.toml" <<TOML
 [package]
