@@ -759,7 +759,7 @@ fn session(store: &mut Store) -> (String, f64) {
     let t = now();
     let old = store.get(&key).and_then(|s| {
         let (id, at) = s.split_once('|')?;
-        Some((id.to_string(), at.parse::<f64>().ok()?))
+        Some((id.to_string(), crate::core::float::parse(at)?))
     });
     let (id, _) = match old {
         Some((id, at)) if t - at < SESSION_IDLE_MS => (id, at),

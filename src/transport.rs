@@ -191,7 +191,7 @@ impl Transport {
             if tab == self.tab {
                 continue;
             }
-            let hb = store.get(&hbkey(&self.key, &tab)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            let hb = store.get(&hbkey(&self.key, &tab)).and_then(|v| crate::core::float::parse(&v)).unwrap_or(0.0);
             if now - hb < DEAD_AFTER_MS {
                 continue;
             }

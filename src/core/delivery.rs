@@ -251,7 +251,7 @@ pub fn backoff(attempt: u32, jitter01: f64) -> f64 {
 /// `Retry-After` as seconds or an HTTP date, in ms from `now`, capped at 5 minutes.
 pub fn retry_after(value: &str, now: f64) -> Option<f64> {
     let v = value.trim();
-    let ms = if let Ok(s) = v.parse::<f64>() {
+    let ms = if let Some(s) = crate::core::float::parse(v) {
         if !s.is_finite() || s < 0.0 {
             return None;
         }

@@ -436,8 +436,8 @@ impl Parser<'_> {
             self.digits();
         }
         let text = self.s.get(start..self.i).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("");
-        match text.parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(Json::Num(n)),
+        match crate::core::float::parse(text) {
+            Some(n) if n.is_finite() => Ok(Json::Num(n)),
             _ => Err(self.fail(start, "this number is too large")),
         }
     }

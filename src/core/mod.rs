@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod diagnostic;
 pub mod duration;
 pub mod engine;
+pub mod float;
 pub mod event;
 pub mod glob;
 pub mod i18n;

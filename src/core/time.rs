@@ -70,7 +70,7 @@ pub fn parse_date(s: &str) -> Option<f64> {
             let frac_end = rest.get(9..)?.bytes().take_while(|c| c.is_ascii_digit()).count() + 9;
             let frac = rest.get(9..frac_end)?;
             if !frac.is_empty() {
-                sec += frac.get(..frac.len().min(3))?.parse::<f64>().ok()? / 10f64.powi(frac.len().min(3) as i32);
+                sec += crate::core::float::parse(frac.get(..frac.len().min(3))?)? / 10f64.powi(frac.len().min(3) as i32);
             }
             i = frac_end;
         }

@@ -54,7 +54,7 @@ impl Cx {
     pub fn wrong_type(&mut self, n: &Node, what: &str) {
         // The commonest slip: a number or true/false written in quotes.
         let hint = match &n.v {
-            Json::Str(s) if (what.contains("number") || what.contains("version")) && s.trim().parse::<f64>().is_ok() => Some(format!("write {} without quotes", s.trim())),
+            Json::Str(s) if (what.contains("number") || what.contains("version")) && crate::core::float::parse(s.trim()).is_some() => Some(format!("write {} without quotes", s.trim())),
             Json::Str(s) if what.contains("true or false") && (s == "true" || s == "false") => Some(format!("write {} without quotes", s)),
             _ => None,
         };
