@@ -38,7 +38,8 @@ async function settled(page, target) {
       };
       const rootEl = document.querySelector('shirube-root');
       const card = rootEl && rootEl.shadowRoot.querySelector('[data-shirube-step]');
-      const t = document.querySelector(sel);
+      // A target may sit in a web component's open shadow root (the `shadow` case).
+      const t = document.querySelector(sel) || document.getElementById('widget')?.shadowRoot?.querySelector(sel);
       // The overlay (if any) has a hole at the target's centre. (The page behind a modal step is
       // inert, so hit-testing the target itself would not find it, by design.)
       const path = rootEl && rootEl.shadowRoot.querySelector('.overlay path');
@@ -198,6 +199,24 @@ test('a target with an anchor name of the page keeps it while anchored and gets 
   assert.equal(during, '--page-own, --shirube-1-0');
   await page.evaluate(() => window.sb.destroy());
   assert.equal(await page.evaluate(() => document.getElementById('high-z').getAttribute('style')), 'anchor-name: --page-own; outline: transparent solid 1px;');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('target inside a web component\'s open shadow root: found, placed exactly, followed while scrolling', async () => {
+  const page = await open('shadow');
+  const m = await settled(page, '#in-shadow');
+  assert.equal(m.side, 'bottom');
+  assertPlaced(m);
+  // An anchor name would not resolve from the document's rule into another shadow tree: this
+  // card is positioned by viewport coordinates, and the target is left untouched.
+  const state = await page.evaluate(() => ({
+    anchored: document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]').hasAttribute('data-anchored'),
+    style: document.getElementById('widget').shadowRoot.getElementById('in-shadow').getAttribute('style'),
+  }));
+  assert.deepEqual(state, { anchored: false, style: 'margin: 0px 0px 0px 160px;' });
+  await page.evaluate(() => window.scrollBy(0, 11));
+  assertPlaced(await settled(page, '#in-shadow'));
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -32,6 +32,18 @@ if (name === 'revealed') {
 // A target that already has an anchor name of the page's own (?ownanchor=1): Shirube adds its
 // own beside it and gives the element back exactly as it was.
 if (p.get('ownanchor')) document.getElementById('high-z').style.cssText = 'anchor-name: --page-own; outline: 1px solid transparent';
+// A target inside a web component's open shadow root (?case=shadow).
+if (name === 'shadow') {
+  const host = document.createElement('x-widget');
+  host.id = 'widget';
+  const root = host.attachShadow({ mode: 'open' });
+  const b = document.createElement('button');
+  b.id = 'in-shadow';
+  b.textContent = 'Inside a shadow root';
+  b.style.margin = '0 0 0 160px';
+  root.append(b);
+  document.getElementById('slot').append(host);
+}
 // Single-page navigation for the multi-page case: a route renders its own target.
 window.__route = (path) => {
   history.pushState({}, '', path);

@@ -8,6 +8,7 @@ export const SPECS = {
   nested: one('#deep', { placement: 'right' }),
   sticky: one('#below', { placement: 'top' }),
   transformed: one('#in-transform', { placement: 'bottom-start' }),
+  shadow: one('#in-shadow', { placement: 'bottom' }),
   zindex: one('#high-z', { placement: 'bottom' }),
   dialog: one('#in-dialog', { placement: 'bottom' }),
   late: one('#late', { placement: 'bottom', waitMs: 4000 }),
