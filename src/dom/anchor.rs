@@ -38,7 +38,7 @@ pub struct Anchors {
     held: Vec<Held>,
     /// The names the document's sheet has a rule for.
     ruled: Vec<String>,
-    /// Flows whose current target is not anchored (in a shadow tree, or seen misplaced).
+    /// Flows whose current target the layout saw misplaced while anchored: not anchored again.
     refused: Vec<(usize, Element)>,
 }
 
