@@ -186,7 +186,7 @@ fn anchor_mode(e: &Element, st: &web_sys::CssStyleDeclaration, name: Option<&str
     match name {
         Some(n) => {
             part.push(' ');
-            part.push_str(&n[2..]);
+            part.push_str(n.get(2..).unwrap_or(""));
             let _ = e.set_attribute("data-anchored", "");
             for p in px_props {
                 let _ = st.remove_property(p);

@@ -92,7 +92,7 @@ fn trait_holds(op: TraitOp, have: Option<&Json>, want: &Json, now: f64) -> bool 
         TraitOp::Gt | TraitOp::Gte | TraitOp::Lt | TraitOp::Lte => present.is_some_and(|h| compare(op, h, want)),
         TraitOp::Contains => match present {
             Some(Json::Str(s)) => match want {
-                Json::Str(w) => s.to_ascii_lowercase().contains(&w.to_ascii_lowercase()),
+                Json::Str(w) => crate::core::text::contains(&s.to_ascii_lowercase(), &w.to_ascii_lowercase()),
                 _ => false,
             },
             Some(Json::Arr(items)) => items.iter().any(|i| json_eq(&i.v, want)),

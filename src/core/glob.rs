@@ -22,7 +22,7 @@ pub fn check(glob: &str) -> Result<(), (String, String)> {
     if glob.chars().any(|c| c.is_ascii_whitespace() || c.is_ascii_control() || c == '\u{a0}' || c == '\u{3000}') {
         return Err(("a page pattern cannot contain spaces".into(), "URLs encode spaces as %20".into()));
     }
-    if glob.contains("***") {
+    if crate::core::text::contains(glob, "***") {
         return Err(("`***` is not a pattern".into(), "`*` already matches any characters, including /".into()));
     }
     Ok(())
@@ -31,7 +31,7 @@ pub fn check(glob: &str) -> Result<(), (String, String)> {
 /// Whether `path` (the URL's pathname, plus `?query` when given) matches `glob`.
 pub fn matches(glob: &str, path: &str, query: &str) -> bool {
     let target;
-    let subject = if glob.contains('?') {
+    let subject = if glob.bytes().any(|b| b == b'?') {
         target = format!("{}{}", path, query);
         trim_slash(&target)
     } else {

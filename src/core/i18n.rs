@@ -92,7 +92,8 @@ pub fn text(locale: &str, m: Msg) -> &'static str {
 
 /// Fills `{n}`, `{m}` and `{title}` in a message.
 pub fn fill(template: &str, n: usize, m: usize, title: &str) -> String {
-    template.replace("{n}", &n.to_string()).replace("{m}", &m.to_string()).replace("{title}", title)
+    use crate::core::text::replace;
+    replace(&replace(&replace(template, "{n}", &n.to_string()), "{m}", &m.to_string()), "{title}", title)
 }
 
 /// Picks the UI locale: the first of `wanted` (the host's choice, then the browser's

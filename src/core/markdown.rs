@@ -45,7 +45,7 @@ pub fn is_safe_link(url: &str) -> bool {
 pub fn links(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     // A link needs `](`: most texts have none, and validation calls this for every text.
-    if !text.contains("](") {
+    if !crate::core::text::contains(text, "](") {
         return out;
     }
     for b in parse(text, true) {
@@ -152,7 +152,7 @@ fn inline(s: &str, keep_unsafe: bool, depth: u8) -> Vec<Inline> {
         if depth < 4 {
             if c == '\\' {
                 if let Some(n) = rest.chars().nth(1) {
-                    if "\\*_`[]()".contains(n) {
+                    if matches!(n, '\\' | '*' | '_' | '`' | '[' | ']' | '(' | ')') {
                         text.push(n);
                         i += 1 + n.len_utf8();
                         continue;
@@ -160,7 +160,7 @@ fn inline(s: &str, keep_unsafe: bool, depth: u8) -> Vec<Inline> {
                 }
             }
             if let Some(body) = (c == '*').then(|| rest.strip_prefix("**")).flatten() {
-                if let Some(end) = body.find("**").filter(|e| *e > 0) {
+                if let Some(end) = crate::core::text::find(body, "**").filter(|e| *e > 0) {
                     push_text(&mut text, &mut out);
                     out.push(Inline::Bold(inline(body.get(..end).unwrap_or(""), keep_unsafe, depth + 1)));
                     i += 4 + end;
@@ -217,9 +217,9 @@ fn inline(s: &str, keep_unsafe: bool, depth: u8) -> Vec<Inline> {
 
 /// `[label](href)` at the start of `s`: returns label, href and the bytes used.
 fn link_at(s: &str) -> Option<(&str, &str, usize)> {
-    let close = s.find("](")?;
+    let close = crate::core::text::find(s, "](")?;
     let label = s.get(1..close)?;
-    if label.contains('[') {
+    if label.bytes().any(|b| b == b'[') {
         return None;
     }
     let after = s.get(close + 2..)?;

@@ -19,6 +19,7 @@ pub mod position;
 pub mod progress;
 pub mod selector;
 pub mod sort;
+pub mod text;
 pub mod spec;
 pub mod time;
 pub mod view;

@@ -152,7 +152,7 @@ impl Anchors {
             self.sheet = Some(sheet);
         }
         let mut css = String::from("::part(");
-        css.push_str(&name[2..]);
+        css.push_str(name.get(2..).unwrap_or(""));
         css.push_str("){position-anchor:");
         css.push_str(name);
         css.push('}');

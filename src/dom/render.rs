@@ -424,7 +424,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
                         set(&b, "role", "radio");
                         set(&b, "aria-checked", if chosen == Some(n) { "true" } else { "false" });
                         set(&b, "data-shirube-score", &n.to_string());
-                        set(&b, "aria-label", &s.score_label.replace("{n}", &n.to_string()));
+                        set(&b, "aria-label", &crate::core::text::replace(&s.score_label, "{n}", &n.to_string()));
                         set(&b, "part", "score");
                         let _ = group.append_child(&b);
                     }

@@ -388,9 +388,9 @@ pub fn is_color(t: &str) -> bool {
     let funcs = ["rgb(", "rgba(", "hsl(", "hsla(", "oklch(", "oklab(", "lab(", "lch(", "color-mix(", "var(--"];
     funcs.iter().any(|f| t.starts_with(f))
         && t.ends_with(')')
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || " #(),.%/-".contains(c))
+        && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '#' | '(' | ')' | ',' | '.' | '%' | '/' | '-'))
         && t.matches('(').count() == t.matches(')').count()
-        && !t.to_ascii_lowercase().contains("url")
+        && !crate::core::text::contains(&t.to_ascii_lowercase(), "url")
 }
 
 impl Wire for Color {

@@ -54,8 +54,8 @@ impl Cx {
     pub fn wrong_type(&mut self, n: &Node, what: &str) {
         // The commonest slip: a number or true/false written in quotes.
         let hint = match &n.v {
-            Json::Str(s) if (what.contains("number") || what.contains("version")) && crate::core::float::parse(s.trim()).is_some() => Some(format!("write {} without quotes", s.trim())),
-            Json::Str(s) if what.contains("true or false") && (s == "true" || s == "false") => Some(format!("write {} without quotes", s)),
+            Json::Str(s) if (crate::core::text::contains(what, "number") || crate::core::text::contains(what, "version")) && crate::core::float::parse(s.trim()).is_some() => Some(format!("write {} without quotes", s.trim())),
+            Json::Str(s) if crate::core::text::contains(what, "true or false") && (s == "true" || s == "false") => Some(format!("write {} without quotes", s)),
             _ => None,
         };
         self.error(n.at, "wrong-type", format!("expected {}, found {}", what, n.v.kind()), hint);
@@ -532,7 +532,7 @@ macro_rules! wire_enum {
                     Some(v) => Some(v),
                     None => {
                         // People say left and right where the spec says start and end.
-                        let logical = s.replace("left", "start").replace("right", "end");
+                        let logical = $crate::core::text::replace(&$crate::core::text::replace(s, "left", "start"), "right", "end");
                         let hint = match $crate::core::diagnostic::did_you_mean(s, Self::WORDS.iter().copied()) {
                             _ if logical != *s && Self::parse(&logical).is_some() => format!("did you mean `{}`? start and end follow the reading direction", logical),
                             Some(w) => format!("did you mean `{}`?", w),
