@@ -10,10 +10,12 @@
 /// The byte offset of the first `needle` in `hay`.
 pub fn find(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, tail)) = n.split_first() else { return Some(0) };
     if n.len() > h.len() {
         return None;
     }
-    (0..=h.len() - n.len()).find(|&i| h.get(i..i + n.len()) == Some(n))
+    // Scan for the first byte; compare the rest only there.
+    (0..=h.len() - n.len()).find(|&i| h[i] == first && h.get(i + 1..i + n.len()) == Some(tail))
 }
 
 /// Whether `needle` occurs in `hay`.
