@@ -201,6 +201,37 @@ fn anchor_mode(e: &Element, st: &web_sys::CssStyleDeclaration, name: Option<&str
     let _ = e.set_attribute("part", &part);
 }
 
+/// Moves a fixed element to `pos` unless `at` (what was last written) is already there: in the
+/// viewport by `left`/`top`, or by `transform` when `translated` (the overlay's layer); anchored,
+/// by its offset from the target, switching modes as needed.
+fn move_to(e: &Element, st: &web_sys::CssStyleDeclaration, pos: At, anchor: Option<&str>, at: &mut Option<At>, translated: bool) {
+    if *at == Some(pos) {
+        return;
+    }
+    let was_anchored = matches!(at, Some(At::Anchor(..)));
+    match pos {
+        At::Viewport(x, y) => {
+            if was_anchored || at.is_none() {
+                anchor_mode(e, st, None, &[]);
+            }
+            if translated {
+                let _ = st.set_property("transform", &translate((x, y)));
+            } else {
+                let _ = st.set_property("left", &px(x));
+                let _ = st.set_property("top", &px(y));
+            }
+        }
+        At::Anchor(x, y) => {
+            if !was_anchored {
+                anchor_mode(e, st, anchor, if translated { &["transform"] } else { &["left", "top"] });
+            }
+            let _ = st.set_property("--sb-ax", &px(x));
+            let _ = st.set_property("--sb-ay", &px(y));
+        }
+    }
+    *at = Some(pos);
+}
+
 /// Writes a fixed element's place and visibility when they differ from what was last written
 /// (`at` and `was_hidden` remember it).
 fn place(e: &HtmlElement, pos: At, anchor: Option<&str>, hidden: bool, at: &mut Option<At>, was_hidden: &mut Option<bool>) {
@@ -208,26 +239,7 @@ fn place(e: &HtmlElement, pos: At, anchor: Option<&str>, hidden: bool, at: &mut 
         return;
     }
     let st = &e.style();
-    if *at != Some(pos) {
-        let was_anchored = matches!(at, Some(At::Anchor(..)));
-        match pos {
-            At::Viewport(x, y) => {
-                if was_anchored || at.is_none() {
-                    anchor_mode(e, st, None, &[]);
-                }
-                let _ = st.set_property("left", &px(x));
-                let _ = st.set_property("top", &px(y));
-            }
-            At::Anchor(x, y) => {
-                if !was_anchored {
-                    anchor_mode(e, st, anchor, &["left", "top"]);
-                }
-                let _ = st.set_property("--sb-ax", &px(x));
-                let _ = st.set_property("--sb-ay", &px(y));
-            }
-        }
-        *at = Some(pos);
-    }
+    move_to(e, st, pos, anchor, at, false);
     if *was_hidden != Some(hidden) {
         let _ = st.set_property("visibility", if hidden { "hidden" } else { "visible" });
         *was_hidden = Some(hidden);
@@ -1289,9 +1301,12 @@ impl Inner {
             size: Option<(f64, f64)>,
         }
         // Anchors of flows that no longer show a widget at a target go back first.
-        for f in self.anchors.flows() {
-            if !self.widgets.iter().any(|w| w.flow == f) || !self.targets.iter().any(|t| t.0 == f) {
-                self.anchors.release(f);
+        // (A scroll changes neither, so its layouts skip this.)
+        if !scrolled {
+            for f in self.anchors.flows() {
+                if !self.widgets.iter().any(|w| w.flow == f) || !self.targets.iter().any(|t| t.0 == f) {
+                    self.anchors.release(f);
+                }
             }
         }
         let mut plans: Vec<Plan> = Vec::new();
@@ -1452,23 +1467,7 @@ impl Inner {
                         None => At::Viewport(c.at.0, c.at.1),
                     };
                     if done.overlay_at != Some(at) {
-                        let st = svg.style();
-                        match at {
-                            At::Anchor(x, y) => {
-                                if !matches!(done.overlay_at, Some(At::Anchor(..))) {
-                                    anchor_mode(svg, &st, anchor, &["transform"]);
-                                }
-                                let _ = st.set_property("--sb-ax", &px(x));
-                                let _ = st.set_property("--sb-ay", &px(y));
-                            }
-                            At::Viewport(x, y) => {
-                                if matches!(done.overlay_at, Some(At::Anchor(..))) {
-                                    anchor_mode(svg, &st, None, &[]);
-                                }
-                                let _ = st.set_property("transform", &translate((x, y)));
-                            }
-                        }
-                        done.overlay_at = Some(at);
+                        move_to(svg, &svg.style(), at, anchor, &mut done.overlay_at, true);
                     }
                 }
             }

@@ -16,17 +16,7 @@
 pub fn parse(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     let mut i = 0;
-    let neg = match b.first() {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let neg = sign(b, &mut i);
     // Significant digits (leading zeros dropped), at most MAX_DIGITS kept; the rest only tell
     // whether anything non-zero was cut off.
     let mut digits: Vec<u8> = Vec::new();
@@ -63,17 +53,7 @@ pub fn parse(s: &str) -> Option<f64> {
             return None;
         }
         i += 1;
-        let eneg = match b.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
+        let eneg = sign(b, &mut i);
         let start = i;
         let mut e: i64 = 0;
         while i < b.len() && b[i].is_ascii_digit() {
@@ -92,6 +72,17 @@ pub fn parse(s: &str) -> Option<f64> {
     }
     let v = magnitude(&digits, exp10, cut);
     Some(if neg { -v } else { v })
+}
+
+/// An optional `+` or `-` at `b[*i]` (stepped over): whether it was `-`.
+fn sign(b: &[u8], i: &mut usize) -> bool {
+    match b.get(*i) {
+        Some(c @ (b'-' | b'+')) => {
+            *i += 1;
+            *c == b'-'
+        }
+        _ => false,
+    }
 }
 
 const MAX_DIGITS: usize = 800;
