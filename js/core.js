@@ -143,10 +143,13 @@ export function makeShirube(ensure) {
         return sb;
       }
       sb.debug = debug;
+      sb._instance = opts.instance;
+      sb._debugOn = debug;
       if (debug) {
         // The console table at start (after the first evaluation) and whenever a flow starts or ends.
         setTimeout(() => sb._debugReport(), 50);
         for (const n of ['flow_started', 'flow_completed', 'flow_dismissed']) sb.on(n, () => sb._debugReport());
+        sb._debugDraw();
       }
       return sb;
     }
@@ -321,6 +324,10 @@ export function makeShirube(ensure) {
 
     /** Every event passes here: the property denylist, then beforeSend, then on() listeners. Returns what to send. */
     _emit(name, json) {
+      if (name === '_debug') {
+        this._debugDraw();
+        return undefined;
+      }
       let payload;
       try { payload = JSON.parse(json); } catch { return undefined; }
       if (name === 'error') {
@@ -372,11 +379,28 @@ export function makeShirube(ensure) {
       try { this._navigateHook(url); return true; } catch { return false; }
     }
 
+    // Debug mode only: js/debug.js is loaded on first use, so other pages never download it.
+    _debugModule() {
+      if (!this._debugLoading) this._debugLoading = import('./debug.js');
+      return this._debugLoading;
+    }
+
     _debugReport() {
-      const rows = this.explain().map((r) => ({ flow: r.flow, kind: r.kind, showing: r.showing, why: r.why }));
-      console.groupCollapsed(`shirube debug: ${rows.filter((r) => r.showing).length} of ${rows.length} flows showing`);
-      console.table(rows);
-      console.groupEnd();
+      if (this._sdk) this._debugModule().then((m) => this._sdk && m.report(this), (err) => console.warn('shirube: the debug overlay could not load', err));
+    }
+
+    // The runtime asks for a redraw after every change it explains (the page, an event, a
+    // click, storage); several in one task draw once.
+    _debugDraw() {
+      if (!this._debugOn || this._debugQueued) return;
+      this._debugQueued = true;
+      this._debugModule().then((m) => {
+        this._debugQueued = false;
+        if (this._sdk) m.draw(this);
+      }, (err) => {
+        this._debugQueued = false;
+        console.warn('shirube: the debug overlay could not load', err);
+      });
     }
   }
   return Shirube;

@@ -98,6 +98,8 @@ export interface State {
   stage: string | null;
   checklists: Record<string, ChecklistState>;
   locale: string;
+  /** The running spec's `product` and `revision` (`""` when it has none). */
+  spec: { product: string; revision: string };
 }
 
 export interface Explanation {
@@ -106,6 +108,11 @@ export interface Explanation {
   showing: boolean;
   /** Why it is or is not showing, in words a CS person can act on. */
   why: string;
+  /**
+   * The selector lists of this flow that matter on the current page (`what`: "step `id`",
+   * "target" or "trigger"); the debug overlay names those that match nothing.
+   */
+  targets: { what: string; selectors: string[] }[];
 }
 
 export interface DeliveryState {

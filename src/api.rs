@@ -129,11 +129,13 @@ impl Sdk {
                         .into_iter()
                         .map(|st| {
                             let f = i.engine.model.flows.get(st.flow);
+                            let checks = i.engine.selectors_here(st.flow).into_iter().map(|(what, sels)| Json::obj(vec![("what", Json::Str(what)), ("selectors", Json::arr(sels.into_iter().map(Json::Str).collect()))])).collect();
                             Json::obj(vec![
                                 ("flow", Json::str(f.map(|f| f.id.as_str()).unwrap_or(""))),
                                 ("kind", Json::str(f.map(|f| f.kind.as_str()).unwrap_or(""))),
                                 ("showing", Json::Bool(st.showing)),
                                 ("why", Json::Str(st.why)),
+                                ("targets", Json::arr(checks)),
                             ])
                         })
                         .collect();

@@ -156,9 +156,6 @@ pub struct Inner {
     sync: Option<crate::sync::Sync>,
     /// The collector and write key, kept to set up sync again after identify().
     collector: Option<(String, String)>,
-    /// The debug overlay and whether it is expanded.
-    debug_panel: Option<Element>,
-    debug_open: bool,
 }
 
 /// How long after a step's target is found the layout looks for a header covering it.
@@ -378,8 +375,6 @@ impl Shell {
             transport: None,
             sync: None,
             collector: opts.collector.clone(),
-            debug_panel: None,
-            debug_open: true,
         };
         let collector = opts.collector.clone();
         let consent = opts.consent;
@@ -638,10 +633,6 @@ impl Shell {
 
     fn on_click(&self, e: &Event) {
         let Some(t) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-        if t.closest("[data-shirube-debug-toggle]").ok().flatten().is_some() {
-            self.with(|i| i.toggle_debug());
-            return;
-        }
         let Some(flow_el) = t.closest("[data-flow-index]").ok().flatten() else { return };
         let Some(flow) = flow_el.get_attribute("data-flow-index").and_then(|f| f.parse::<usize>().ok()) else { return };
         let action = if let Some(b) = t.closest("[data-shirube-action]").ok().flatten() {
@@ -805,22 +796,10 @@ impl Inner {
         // Storage may have failed in any job (a full quota when the queue grew): say so once.
         self.report_storage(&shell.weak_ref());
         if self.debug && explains {
-            self.render_debug();
+            // The debug overlay (js/debug.js, loaded only in debug mode) draws itself again
+            // from `explain()`.
+            self.out.push(Out::Emit("_debug".into(), String::new()));
         }
-    }
-
-    /// Rebuilds the debug overlay from the engine's explanations.
-    fn render_debug(&mut self) {
-        if let Some(p) = self.debug_panel.take() {
-            p.remove();
-        }
-        let delivery = self.delivery_summary().map(|d| ["delivery ", d.as_str()].concat());
-        self.debug_panel = crate::dom::debug::render(&self.doc, &self.mount.layer, &self.engine, self.debug_open, delivery);
-    }
-
-    pub fn toggle_debug(&mut self) {
-        self.debug_open = !self.debug_open;
-        self.render_debug();
     }
 
     fn job(&mut self, job: Job, shell: &Shell) {

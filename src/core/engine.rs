@@ -1438,6 +1438,28 @@ impl Engine {
         out
     }
 
+    /// The selector lists of flow `flow` that matter on this page, each with what it is for
+    /// (`step `id``, `target`, `trigger`): the steps of a tour whose page pattern matches the
+    /// current page (or that have none), a hint's target, the trigger's element. The debug
+    /// overlay lists those that match nothing on the page.
+    pub fn selectors_here(&self, flow: usize) -> Vec<(String, Vec<String>)> {
+        let Some(f) = self.model.flows.get(flow) else { return Vec::new() };
+        let mut out: Vec<(String, Vec<String>)> = match &f.body {
+            Body::Tour(t) => t
+                .steps
+                .iter()
+                .filter(|s| !s.target.is_empty() && s.page.as_deref().is_none_or(|g| glob::matches(g, &self.path, &self.query)))
+                .map(|s| (["step `", s.id.as_str(), "`"].concat(), s.target.clone()))
+                .collect(),
+            Body::Hint(h) => vec![("target".to_string(), h.target.clone())],
+            _ => Vec::new(),
+        };
+        if let Some(sel) = f.trigger.as_ref().and_then(|t| t.element.as_ref()) {
+            out.push(("trigger".to_string(), vec![sel.clone()]));
+        }
+        out
+    }
+
     /// `sb.state()`: what is on screen, milestones, stage and checklist progress, as JSON.
     pub fn state(&self) -> Json {
         let cur = self.current();
@@ -1469,6 +1491,7 @@ impl Engine {
             ("stage", stage),
             ("checklists", Json::Obj(lists.into_iter().map(|(k, v)| (Key { s: k, at: 0 }, Node { v, at: 0 })).collect())),
             ("locale", Json::str(&self.locale)),
+            ("spec", obj(vec![("product", Json::str(&self.model.product)), ("revision", Json::str(&self.model.revision))])),
         ])
     }
 

@@ -758,3 +758,23 @@ fn hash_is_stable() {
     let v = hash01("user-1:s");
     assert!((0.0..1.0).contains(&v));
 }
+
+#[test]
+fn the_debug_overlay_checks_the_selectors_that_matter_on_this_page() {
+    let spec = r##"{"version":1,"product":"t","flows":[
+      {"id":"t","kind":"tour","steps":[
+        {"id":"a","target":"#a","body":"A"},
+        {"id":"b","target":["#b", ".b"],"page":"/reports*","body":"B"},
+        {"id":"c","body":"no target"}]},
+      {"id":"h","kind":"hint","target":"#h","body":"H","trigger":{"element":"#shown-when"}},
+      {"id":"n","kind":"announcement","style":"banner","body":"N"}]}"##;
+    let mut h = H::new(spec, "{}");
+    h.load("/app");
+    let lists = |h: &H, f: &str| h.e.selectors_here(h.flow(f));
+    assert_eq!(lists(&h, "t"), vec![("step `a`".to_string(), vec!["#a".to_string()])], "step b belongs to another page, c has no target");
+    h.page("/reports/2026");
+    assert_eq!(lists(&h, "t"), vec![("step `a`".to_string(), vec!["#a".to_string()]), ("step `b`".to_string(), vec!["#b".to_string(), ".b".to_string()])]);
+    assert_eq!(lists(&h, "h"), vec![("target".to_string(), vec!["#h".to_string()]), ("trigger".to_string(), vec!["#shown-when".to_string()])]);
+    assert!(lists(&h, "n").is_empty());
+    assert!(h.e.selectors_here(99).is_empty());
+}

@@ -3,7 +3,6 @@
 //! creates and releases them on drop. Decisions are the core's; these modules carry them out.
 
 pub mod anchor;
-pub mod debug;
 pub mod focus;
 pub mod layout;
 pub mod listener;

@@ -170,6 +170,54 @@ test('track() in the same task as init meets a loaded engine: its event trigger 
   await page.close();
 });
 
+test('debug mode: the overlay explains every flow, names selectors that match nothing, folds, follows changes, and loads only in debug mode', async () => {
+  const page = await open();
+  const fetched = [];
+  page.on('request', (r) => { if (r.url().includes('/js/debug.js')) fetched.push(r.url()); });
+  // Without debug mode the overlay's module is never fetched.
+  await page.evaluate(() => window.__start('debugged'));
+  await shadow(page, '[data-shirube-beacon]').first().waitFor();
+  await page.waitForTimeout(200);
+  assert.deepEqual(fetched, []);
+  assert.equal(await shadow(page, '[data-shirube-debug]').count(), 0);
+  await page.evaluate(() => window.__instances[0].sb.destroy());
+
+  await page.evaluate(() => window.__start('debugged', { debug: true }));
+  const row = (id) => shadow(page, `[data-shirube-debug] li[data-flow=${id}]`);
+  await row('later').waitFor();
+  const rows = async () => page.evaluate(() => Object.fromEntries([...document.querySelector('shirube-root').shadowRoot.querySelectorAll('[data-shirube-debug] li')]
+    .map((li) => [li.dataset.flow, { cls: li.className, text: [...li.children].map((c) => c.textContent) }])));
+  let r = await rows();
+  assert.equal(r['hint-here'].cls, 'on');
+  assert.deepEqual(r['hint-here'].text, ['hint-here (hint)', 'showing']);
+  assert.equal(r['hint-gone'].cls, 'wait');
+  assert.equal(r['hint-gone'].text.at(-1), 'target: nothing on this page matches `#gone` or `.gone`');
+  assert.equal(r.later.cls, 'wait');
+  assert.match(r.later.text[1], /waiting for the event `go`/);
+  const who = () => shadow(page, '[data-shirube-debug] .debug-who').first().textContent();
+  assert.equal(await who(), 'page /fixtures/lifecycle.html · language en · stage none · milestones: none · spec life-debug (r7)');
+  // It follows changes: a milestone, and a flow that starts on an event.
+  await page.evaluate(() => { const { sb } = window.__instances[1]; sb.track('done'); sb.track('go'); });
+  await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-debug] li[data-flow=later]').className === 'on');
+  assert.match(await who(), /milestones: m ·/);
+  // Hide folds the panel, and it stays folded through later redraws; Show opens it again.
+  await shadow(page, '[data-shirube-debug-toggle]').click();
+  assert.equal(await row('later').count(), 0);
+  assert.equal(await shadow(page, '[data-shirube-debug-toggle]').getAttribute('aria-expanded'), 'false');
+  await page.evaluate(() => window.__instances[1].sb.track('again'));
+  await page.waitForTimeout(100);
+  assert.equal(await row('later').count(), 0);
+  await shadow(page, '[data-shirube-debug-toggle]').click();
+  await row('later').waitFor();
+  assert.equal(await shadow(page, '[data-shirube-debug-toggle]').textContent(), 'Hide');
+  assert.equal(fetched.length, 1, 'the module is fetched once');
+  await page.evaluate(() => window.__instances[1].sb.destroy());
+  assert.equal(await page.evaluate(() => document.querySelectorAll('shirube-root').length), 0);
+  assert.deepEqual(page.csp, []);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('two instances on one page do not interfere', async () => {
   const page = await open();
   await page.evaluate(async () => { await window.__start('tour'); await window.__start('other'); });

@@ -25,6 +25,11 @@ const SPECS = {
     { id: 'csat', kind: 'survey', scale: 'csat', question: 'How satisfied are you?' },
   ] },
   eventTrigger: { version: 1, product: 'life-event', flows: [{ id: 'news', kind: 'announcement', trigger: { event: 'clicked', page: '/fixtures/*' }, title: 'News', body: 'Shown on an event.' }] },
+  debugged: { version: 1, product: 'life-debug', revision: 'r7', milestones: [{ id: 'm', when: { event: 'done' } }], flows: [
+    { id: 'hint-here', kind: 'hint', target: '#c', body: 'Here.', trigger: { page: '/fixtures/*' } },
+    { id: 'hint-gone', kind: 'hint', target: ['#gone', '.gone'], body: 'Never.', trigger: { page: '/fixtures/*' } },
+    { id: 'later', kind: 'announcement', style: 'banner', body: 'After an event.', trigger: { event: 'go' } },
+  ] },
   other: { version: 1, product: 'life-other', flows: [{ id: 'other-tour', kind: 'tour', steps: [{ id: 'o1', target: '#c', title: 'Other instance' }] }] },
 };
 window.__instances = [];
