@@ -7,6 +7,7 @@
 #   wasm       wasm-bindgen-test in headless Chromium
 #   node       the npm package and the CLI under Node
 #   browser    Playwright (playwright-core + Debian's chromium) against fixture pages
+#   firefox    the tour layout matrix again in Debian's Firefox ESR (puppeteer-core, WebDriver BiDi)
 #   e2e        the demo app, the SDK and the collector together
 #   collector  the collector's tests on SQLite and on a real PostgreSQL server
 #
@@ -22,7 +23,7 @@ export WASM_BINDGEN_TEST_TIMEOUT=120
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 layers=("$@")
-[ ${#layers[@]} -eq 0 ] && layers=(native build wasm node browser e2e collector)
+[ ${#layers[@]} -eq 0 ] && layers=(native build wasm node browser firefox e2e collector)
 
 declare -a summary=()
 failed=0
@@ -58,6 +59,7 @@ for layer in "${layers[@]}"; do
     wasm) run_layer "wasm: wasm-bindgen-test in headless Chromium" cargo test --target wasm32-unknown-unknown -p shirube --test web ;;
     node) run_layer "node: npm package and CLI" node_tests tests/node ;;
     browser) run_layer "browser: Playwright in headless Chromium" node_tests tests/browser ;;
+    firefox) run_layer "firefox: tour layouts in headless Firefox ESR" node_tests tests/firefox ;;
     e2e) run_layer "e2e: demo app + SDK + collector" e2e_tests ;;
     collector) run_layer "collector: SQLite and PostgreSQL" bash scripts/test-collector.sh ;;
     *) echo "test: unknown layer $layer" >&2; exit 2 ;;

@@ -158,6 +158,10 @@ pub struct Inner {
     collector: Option<(String, String)>,
 }
 
+/// How long a target must stand still before the layout judges whether its anchored card is in
+/// place (see `layout_for`): longer than a frame.
+const STILL_MS: f64 = 30.0;
+
 /// How long after a step's target is found the layout looks for a header covering it.
 const HEADER_CHECK_MS: f64 = 1500.0;
 
@@ -1326,13 +1330,30 @@ impl Inner {
             // An anchored card that is not where its offset says (an ancestor of the target is
             // transformed, which anchor() ignores, or the page replaced the target's style):
             // this target is positioned by viewport coordinates from now on.
-            // Checked only when the target has not moved since the last frame: while it moves,
-            // the browser applies the scroll to anchored elements from a snapshot that
-            // getBoundingClientRect can see a frame late.
-            if let (Some(r), Some(At::Anchor(dx, dy)), Some(c)) = (trect, w.written.card_at, &w.card) {
+            // Judged only when the target has stood still for STILL_MS: while anything scrolls,
+            // browsers move anchored elements from a snapshot of the scroll offsets that
+            // getBoundingClientRect can see a frame late (Chromium), or a scroll step behind for
+            // a whole smooth scroll inside a scroll container (Firefox), with layouts that see the
+            // target unmoved twice in one frame. Not yet still: look again in the next frame.
+            // The card, the beacon and the overlay's layer are each judged: a browser can leave
+            // one of them behind (Chromium, the overlay's layer after its target was taken out
+            // of the page and put back).
+            if let Some(r) = trect {
                 if anchored && w.written.paused == Some(false) && w.written.target_at == Some((r.x, r.y)) {
-                    let got = c.get_bounding_client_rect();
-                    if got.width() > 0.0 && ((got.x() - (r.x + dx as f64)).abs() > 1.5 || (got.y() - (r.y + dy as f64)).abs() > 1.5) {
+                    let placed: [(Option<&Element>, Option<At>); 3] = [
+                        (w.card.as_ref().map(|c| c.as_ref()), w.written.card_at),
+                        (w.beacon.as_ref().map(|b| b.as_ref()), w.written.beacon_at),
+                        (w.overlay_layer.as_ref().map(|s| s.as_ref()), w.written.overlay_at),
+                    ];
+                    if now() - w.written.target_since < STILL_MS {
+                        settling = true;
+                    } else if placed.iter().any(|(e, at)| match (e, at) {
+                        (Some(e), Some(At::Anchor(dx, dy))) => {
+                            let got = e.get_bounding_client_rect();
+                            got.width() > 0.0 && ((got.x() - (r.x + *dx as f64)).abs() > 1.5 || (got.y() - (r.y + *dy as f64)).abs() > 1.5)
+                        }
+                        _ => false,
+                    }) {
                         self.anchors.refuse(w.flow);
                         anchored = false;
                     }
@@ -1409,6 +1430,9 @@ impl Inner {
         for plan in plans {
             let Some(w) = self.widgets.iter_mut().find(|w| w.flow == plan.flow) else { continue };
             let done = &mut w.written;
+            if done.target_at != plan.target_at {
+                done.target_since = now();
+            }
             done.target_at = plan.target_at;
             done.size = plan.size;
             let anchor = if plan.anchored { self.anchors.name(plan.flow) } else { None };
@@ -1466,6 +1490,7 @@ impl Inner {
         if settling {
             self.schedule_frame(shell);
         }
+        self.focus.retry(&self.doc);
     }
 
     pub fn schedule_frame(&mut self, shell: &Shell) {

@@ -13,6 +13,11 @@ pub struct Focus {
     back_to: Option<HtmlElement>,
     /// Page elements Shirube made inert (and only those).
     inerted: Vec<HtmlElement>,
+    /// Where focus should go once it can: a step whose target is still being scrolled into view
+    /// is hidden (`visibility: hidden`) until the target shows, and a hidden element cannot take
+    /// focus (Firefox refuses it). With what was focused at the time: if the user moves focus
+    /// meanwhile, it is theirs.
+    pending: Option<(HtmlElement, Option<Element>)>,
 }
 
 impl Focus {
@@ -34,10 +39,26 @@ impl Focus {
             .and_then(|e| e.dyn_into::<HtmlElement>().ok())
             .unwrap_or_else(|| card.clone());
         let _ = target.focus();
+        let landed = card.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().and_then(|r| r.active_element());
+        self.pending = if landed.as_ref() == Some(target.as_ref()) { None } else { Some((target, doc.active_element())) };
+    }
+
+    /// Moves focus where `take` could not yet (the layout calls this after it showed a card),
+    /// unless the user moved it meanwhile or the element is gone.
+    pub fn retry(&mut self, doc: &Document) {
+        let Some((target, before)) = self.pending.take() else { return };
+        if !target.is_connected() || doc.active_element() != before {
+            return;
+        }
+        let _ = target.focus();
+        if doc.active_element() == before {
+            self.pending = Some((target, before));
+        }
     }
 
     /// Returns focus to where it was, if that element is still on the page.
     pub fn give_back(&mut self) {
+        self.pending = None;
         if let Some(e) = self.back_to.take() {
             if e.is_connected() {
                 let _ = e.focus();

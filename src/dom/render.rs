@@ -66,6 +66,8 @@ pub struct Written {
     pub target_at: Option<(f64, f64)>,
     /// The card's size (offsetWidth, offsetHeight) when this was written.
     pub size: Option<(f64, f64)>,
+    /// When (ms) the target was last seen at another place (or first seen).
+    pub target_since: f64,
 }
 
 impl Drop for Widget {

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
+import { settledStep, assertPlaced } from './placement.mjs';
 
 let server, browser;
 before(async () => {
@@ -26,66 +27,7 @@ async function open(name, { path = '/fixtures/layout.html', query = '', context 
   return page;
 }
 
-/** Rects of the step card, its arrow, and the target, once they stop moving. */
-async function settled(page, target) {
-  let last = '';
-  for (let i = 0; i < 100; i++) {
-    const m = await page.evaluate((sel) => {
-      const r = (e) => {
-        if (!e) return null;
-        const b = e.getBoundingClientRect();
-        return { x: b.x, y: b.y, w: b.width, h: b.height };
-      };
-      const rootEl = document.querySelector('shirube-root');
-      const card = rootEl && rootEl.shadowRoot.querySelector('[data-shirube-step]');
-      // A target may sit in a web component's open shadow root (the `shadow` case).
-      const t = document.querySelector(sel) || document.getElementById('widget')?.shadowRoot?.querySelector(sel);
-      // The overlay (if any) has a hole at the target's centre. (The page behind a modal step is
-      // inert, so hit-testing the target itself would not find it, by design.)
-      const path = rootEl && rootEl.shadowRoot.querySelector('.overlay path');
-      const hole = !t || !path || (() => {
-        const b = t.getBoundingClientRect();
-        // The path is drawn around the hole and the overlay moved by a transform: map the
-        // target's centre from the viewport into the path's own coordinates first.
-        const pt = new DOMPoint(b.x + b.width / 2, b.y + b.height / 2).matrixTransform(path.getScreenCTM().inverse());
-        return !path.isPointInFill(pt);
-      })();
-      const cardHit = card && (() => {
-        const b = card.getBoundingClientRect();
-        return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === rootEl;
-      })();
-      return {
-        card: r(card), arrow: r(card && card.querySelector('.arrow')), target: r(t), side: card && card.dataset.side,
-        visible: card && getComputedStyle(card).visibility === 'visible', step: card && card.dataset.shirubeStep,
-        vw: document.documentElement.clientWidth, vh: document.documentElement.clientHeight, hole, cardHit,
-      };
-    }, target);
-    const key = JSON.stringify([m.card, m.target]);
-    if (m.card && m.visible && key === last) return m;
-    last = key;
-    await page.waitForTimeout(60);
-  }
-  throw new Error(`the step for ${target} never settled`);
-}
-
-function assertPlaced(m, { offset = 10 } = {}) {
-  const { card: c, target: t, arrow: a, side } = m;
-  const near = (got, want, what) => assert.ok(Math.abs(got - want) <= 1, `${what}: ${got} vs ${want} (side ${side})`);
-  if (side === 'bottom') near(c.y, t.y + t.h + offset, 'top edge below the target');
-  if (side === 'top') near(c.y + c.h, t.y - offset, 'bottom edge above the target');
-  if (side === 'right') near(c.x, t.x + t.w + offset, 'left edge right of the target');
-  if (side === 'left') near(c.x + c.w, t.x - offset, 'right edge left of the target');
-  // The arrow points into the target's span.
-  const ax = a.x + a.w / 2;
-  const ay = a.y + a.h / 2;
-  if (side === 'top' || side === 'bottom') assert.ok(ax >= t.x - 1 && ax <= t.x + t.w + 1, `arrow x ${ax} outside target ${t.x}..${t.x + t.w}`);
-  else assert.ok(ay >= t.y - 1 && ay <= t.y + t.h + 1, `arrow y ${ay} outside target ${t.y}..${t.y + t.h}`);
-  // Nothing off-screen.
-  assert.ok(c.x >= -0.5 && c.y >= -0.5 && c.x + c.w <= m.vw + 0.5 && c.y + c.h <= m.vh + 0.5, `card ${JSON.stringify(c)} inside ${m.vw}×${m.vh}`);
-  assert.ok(t.y >= -0.5 && t.y + t.h <= m.vh + 0.5, 'the target is scrolled into view');
-  assert.ok(m.hole, 'the overlay has a hole at the target');
-  assert.ok(m.cardHit, 'the tooltip is on top of everything at its centre');
-}
+const settled = (page, target) => settledStep(page, target, (ms) => page.waitForTimeout(ms));
 
 test('nested scroll containers: scrolled into view through both, placed on the right', async () => {
   const page = await open('nested');
@@ -100,6 +42,8 @@ test('nested scroll containers: scrolled into view through both, placed on the r
     });
   });
   assert.ok(inside, 'visible inside both scroll containers');
+  // Focus moved into the step once it showed (it was hidden while its target scrolled into view).
+  await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.activeElement?.closest('[data-shirube-step]'), null, { timeout: 3000 });
   // Scrolling a container moves the tooltip with the target in the next frame.
   await page.evaluate(() => { document.getElementById('inner').scrollTop += 40; });
   assertPlaced(await settled(page, '#deep'));
