@@ -32,7 +32,8 @@ export async function launch() {
   return { browser, close };
 }
 
-/** Collects page errors and console errors (CSP violations are console errors in Firefox). */
+/** Collects page errors and console errors. (CSP violations do not reach the console over BiDi:
+ * tests count `securitypolicyviolation` events instead.) */
 export function watchProblems(page) {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
