@@ -17,8 +17,20 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(name, { path = '/fixtures/layout.html', query = '', context = browser.context } = {}) {
+// A browser without CSS anchor positioning (Safari before 26, Firefox ESR 140 and older,
+// Chromium before 125): the inline `anchor-name` is dropped as an unknown property would be,
+// which is how the SDK detects support.
+const NO_ANCHORS = `(() => {
+  const set = CSSStyleDeclaration.prototype.setProperty;
+  CSSStyleDeclaration.prototype.setProperty = function (name, ...rest) {
+    if (/^(anchor-name|position-anchor)$/.test(name)) return undefined;
+    return set.call(this, name, ...rest);
+  };
+})();`;
+
+async function open(name, { path = '/fixtures/layout.html', query = '', context = browser.context, anchors = true } = {}) {
   const page = await context.newPage();
+  if (!anchors) await page.addInitScript(NO_ANCHORS);
   const problems = watchProblems(page);
   // A user per test: flows show once per user, and tests must not see each other's progress.
   await page.goto(`${server.base}${path}?case=${name}&user=${name}-${Date.now()}${query}`);
@@ -266,6 +278,41 @@ for (const [name, viewport, dsf] of [['phone', { width: 375, height: 667 }, 1], 
     await b2?.close();
   });
 }
+
+// The same layouts where the browser has no anchor positioning: the layout writes viewport
+// coordinates and follows every scroll itself.
+for (const [name, sel, scroll] of [
+  ['nested', '#deep', () => { document.getElementById('inner').scrollTop += 40; }],
+  ['sticky', '#below', () => window.scrollBy(0, 13)],
+  ['transformed', '#in-transform', () => window.scrollBy(0, 7)],
+  ['zindex', '#high-z', () => window.scrollBy(0, 9)],
+  ['dialog', '#in-dialog', null],
+  ['late', '#late', () => window.scrollBy(0, 5)],
+]) {
+  test(`without CSS anchor positioning: ${name}, placed exactly and followed while scrolling`, async () => {
+    const page = await open(name, { anchors: false });
+    assertPlaced(await settled(page, sel));
+    const anchored = await page.evaluate(() => {
+      const r = document.querySelector('shirube-root').shadowRoot;
+      return [...r.querySelectorAll('[data-anchored]')].length + document.adoptedStyleSheets.length;
+    });
+    assert.equal(anchored, 0, 'nothing anchored, no stylesheet in the document');
+    if (scroll) {
+      await page.evaluate(scroll);
+      assertPlaced(await settled(page, sel));
+    }
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+}
+
+test('without CSS anchor positioning: right to left', async () => {
+  const page = await open('rtl', { query: '&rtl=1', anchors: false });
+  const m = await settled(page, '#b');
+  assertPlaced(m);
+  assert.ok(Math.abs(m.card.x + m.card.w - (m.target.x + m.target.w)) <= 1, 'bottom-start aligns right edges on an RTL page');
+  await page.close();
+});
 
 test('spec text with markup and scripts shows as text', async () => {
   const page = await open('xss');
