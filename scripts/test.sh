@@ -7,7 +7,8 @@
 #   wasm       wasm-bindgen-test in headless Chromium
 #   node       the npm package and the CLI under Node
 #   browser    Playwright (playwright-core + Debian's chromium) against fixture pages
-#   firefox    tour layouts, axe, keyboard, CSP, destroy() in Debian's Firefox ESR (puppeteer-core, BiDi)
+#   firefox    tour layouts, axe, keyboard, CSP, destroy(), delivery faults in Debian's Firefox ESR
+#              (puppeteer-core over WebDriver BiDi)
 #   e2e        the demo app, the SDK and the collector together
 #   collector  the collector's tests on SQLite and on a real PostgreSQL server
 #
@@ -59,7 +60,7 @@ for layer in "${layers[@]}"; do
     wasm) run_layer "wasm: wasm-bindgen-test in headless Chromium" cargo test --target wasm32-unknown-unknown -p shirube --test web ;;
     node) run_layer "node: npm package and CLI" node_tests tests/node ;;
     browser) run_layer "browser: Playwright in headless Chromium" node_tests tests/browser ;;
-    firefox) run_layer "firefox: layouts, a11y, CSP, destroy in headless Firefox ESR" node_tests tests/firefox ;;
+    firefox) run_layer "firefox: layouts, a11y, CSP, destroy, delivery in headless Firefox ESR" node_tests tests/firefox ;;
     e2e) run_layer "e2e: demo app + SDK + collector" e2e_tests ;;
     collector) run_layer "collector: SQLite and PostgreSQL" bash scripts/test-collector.sh ;;
     *) echo "test: unknown layer $layer" >&2; exit 2 ;;
