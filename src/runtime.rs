@@ -158,8 +158,8 @@ pub struct Inner {
     collector: Option<(String, String)>,
 }
 
-/// How long a target must stand still before the layout judges whether its anchored card is in
-/// place (see `layout_for`): longer than a frame.
+/// How long a target must stand still before the layout judges whether its anchored widgets
+/// are in place (see `layout_for`): longer than a frame.
 const STILL_MS: f64 = 30.0;
 
 /// How long after a step's target is found the layout looks for a header covering it.
