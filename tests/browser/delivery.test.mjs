@@ -5,7 +5,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, watchProblems } from './harness.mjs';
-import { faultServer } from './fault-server.mjs';
+import { faultServer, until, sameSet } from './fault-server.mjs';
 
 let browser, server, fs;
 before(async () => {
@@ -31,14 +31,6 @@ async function open(query = '', ctx = browser.context) {
 const created = (page) => page.evaluate(() => window.__created.slice());
 const delivery = (page) => page.evaluate(() => window.sb.delivery());
 const flush = (page) => page.evaluate(() => window.sb.flush());
-async function until(cond, ms = 10_000, what = 'condition') {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const sameSet = (a, b) => assert.deepEqual([...a].sort(), [...b].sort());
 const clearStorage = async () => {
   const p = await browser.context.newPage();
   await p.goto(`${server.base}/fixtures/delivery.html?consent=denied`);

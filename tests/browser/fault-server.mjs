@@ -2,6 +2,7 @@
 // (and beacons with ?wk=) with CORS, follows a script of responses (status, Retry-After, delay,
 // abort), stores each event_id once like the real collector, and records every request.
 import { createServer } from 'node:http';
+import assert from 'node:assert/strict';
 
 export async function faultServer() {
   const state = { stored: new Map(), requests: [], script: [], defaultStatus: 200, beaconStatus: null, hold: null };
@@ -61,3 +62,15 @@ export async function faultServer() {
     stop() { return new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }); },
   };
 }
+
+/** Polls `cond` every 50 ms until it holds, or throws after `ms`. */
+export async function until(cond, ms = 10_000, what = 'condition') {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Asserts two collections of event ids hold the same ids. */
+export const sameSet = (a, b) => assert.deepEqual([...a].sort(), [...b].sort());

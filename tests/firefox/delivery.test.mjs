@@ -5,7 +5,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, watchProblems, sleep } from './harness.mjs';
-import { faultServer } from '../browser/fault-server.mjs';
+import { faultServer, until, sameSet } from '../browser/fault-server.mjs';
 
 let ff, server, fs;
 before(async () => {
@@ -31,14 +31,6 @@ async function open(query = '') {
 const created = (page) => page.evaluate(() => window.__created.slice());
 const delivery = (page) => page.evaluate(() => window.sb.delivery());
 const flush = (page) => page.evaluate(() => window.sb.flush());
-async function until(cond, ms = 10_000, what = 'condition') {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-const sameSet = (a, b) => assert.deepEqual([...a].sort(), [...b].sort());
 const clearStorage = async () => {
   const p = await ff.browser.newPage();
   await p.goto(`${server.base}/fixtures/delivery.html?consent=denied`);

@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export { startServer, root } from '../browser/harness.mjs';
+// Puppeteer pages emit the same `pageerror` and `console` events as Playwright's, so the
+// problem watcher is shared. (CSP violations do not reach the console over BiDi: the tests that
+// check the CSP count `securitypolicyviolation` events instead.)
+export { startServer, root, watchProblems } from '../browser/harness.mjs';
 
 export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 
@@ -30,15 +33,4 @@ export async function launch() {
     rmSync(profile, { recursive: true, force: true });
   };
   return { browser, close };
-}
-
-/** Collects page errors and console errors. (CSP violations do not reach the console over BiDi:
- * tests count `securitypolicyviolation` events instead.) */
-export function watchProblems(page) {
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  return problems;
 }
