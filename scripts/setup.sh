@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, idempotently and quickly when it is already there:
 # the wasm32 target, the wasm-bindgen CLI pinned to the crate's version, Debian's chromium,
-# chromium-driver and firefox-esr, PostgreSQL, and the npm dependencies.
+# chromium-driver, firefox-esr, webkit2gtk-driver and xvfb, PostgreSQL, and the npm dependencies.
 #
 # Usage: scripts/setup.sh [--no-browser] [--no-postgres]
 set -euo pipefail
@@ -49,6 +49,10 @@ if [ "$want_browser" = 1 ]; then
   command -v chromedriver >/dev/null || apt_pkgs+=(chromium-driver)
   # The cross-browser layer (tests/firefox): Debian's Firefox ESR, driven over WebDriver BiDi.
   [ -x /usr/bin/firefox-esr ] || apt_pkgs+=(firefox-esr)
+  # And WebKit, Safari's engine (tests/webkit): WebKitGTK's WebDriver server with its
+  # MiniBrowser, which has no headless mode and draws into an Xvfb display.
+  [ -x /usr/bin/WebKitWebDriver ] || apt_pkgs+=(webkit2gtk-driver)
+  [ -x /usr/bin/Xvfb ] || apt_pkgs+=(xvfb)
 fi
 if [ "$want_pg" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || apt_pkgs+=(postgresql)

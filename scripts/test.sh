@@ -9,6 +9,8 @@
 #   browser    Playwright (playwright-core + Debian's chromium) against fixture pages
 #   firefox    tour layouts, axe, keyboard, CSP, destroy(), delivery faults in Debian's Firefox ESR
 #              (puppeteer-core over WebDriver BiDi)
+#   webkit     the same in WebKitGTK, Safari's engine (its WebDriver server and MiniBrowser, in Xvfb),
+#              plus the layouts without anchor positioning (Safari 17/18)
 #   e2e        the demo app, the SDK and the collector together
 #   collector  the collector's tests on SQLite and on a real PostgreSQL server
 #
@@ -24,7 +26,7 @@ export WASM_BINDGEN_TEST_TIMEOUT=120
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 layers=("$@")
-[ ${#layers[@]} -eq 0 ] && layers=(native build wasm node browser firefox e2e collector)
+[ ${#layers[@]} -eq 0 ] && layers=(native build wasm node browser firefox webkit e2e collector)
 
 declare -a summary=()
 failed=0
@@ -61,6 +63,7 @@ for layer in "${layers[@]}"; do
     node) run_layer "node: npm package and CLI" node_tests tests/node ;;
     browser) run_layer "browser: Playwright in headless Chromium" node_tests tests/browser ;;
     firefox) run_layer "firefox: layouts, a11y, CSP, destroy, delivery in headless Firefox ESR" node_tests tests/firefox ;;
+    webkit) run_layer "webkit: layouts, a11y, CSP, destroy, delivery in WebKitGTK (Safari's engine)" node_tests tests/webkit ;;
     e2e) run_layer "e2e: demo app + SDK + collector" e2e_tests ;;
     collector) run_layer "collector: SQLite and PostgreSQL" bash scripts/test-collector.sh ;;
     *) echo "test: unknown layer $layer" >&2; exit 2 ;;

@@ -3,6 +3,7 @@
 // nothing is off-screen, and the target is visible and reachable through the overlay's hole.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced } from './placement.mjs';
@@ -17,16 +18,8 @@ after(async () => {
   await server?.stop();
 });
 
-// A browser without CSS anchor positioning (Safari before 26, Firefox ESR 140 and older,
-// Chromium before 125): the inline `anchor-name` is dropped as an unknown property would be,
-// which is how the SDK detects support.
-const NO_ANCHORS = `(() => {
-  const set = CSSStyleDeclaration.prototype.setProperty;
-  CSSStyleDeclaration.prototype.setProperty = function (name, ...rest) {
-    if (/^(anchor-name|position-anchor)$/.test(name)) return undefined;
-    return set.call(this, name, ...rest);
-  };
-})();`;
+// A browser without CSS anchor positioning (see the file).
+const NO_ANCHORS = readFileSync(join(root, 'tests/browser/no-anchors.js'), 'utf8');
 
 async function open(name, { path = '/fixtures/layout.html', query = '', context = browser.context, anchors = true } = {}) {
   const page = await context.newPage();
