@@ -63,8 +63,10 @@ export async function startServer(opts = {}) {
       res.end(`<!doctype html><html><body><iframe src="${src.pathname}${src.search}" width="${w}" height="${h}" frameborder="0"></iframe></body></html>`);
       return true;
     }
-    if (!url.pathname.startsWith('/fixtures/') || !url.pathname.endsWith('.html')) return false;
-    const path = join(root, 'tests/browser/pages', url.pathname.slice('/fixtures/'.length).replace(/\.\./g, ''));
+    // The layout fixture's own single-page routes (/fixtures/second…) are its page, as in serve.mjs.
+    const page = url.pathname.startsWith('/fixtures/second') ? '/fixtures/layout.html' : url.pathname;
+    if (!page.startsWith('/fixtures/') || !page.endsWith('.html')) return false;
+    const path = join(root, 'tests/browser/pages', page.slice('/fixtures/'.length).replace(/\.\./g, ''));
     if (!existsSync(path)) return false;
     const names = ['watch.js', ...(url.searchParams.get('inject') || '').split(',').filter(Boolean)];
     const tags = names.map((n) => `<script src="/__inject/${n}"></script>`).join('');
@@ -90,6 +92,8 @@ class Session {
   async cmd(method, path, body) {
     const res = await fetch(`${this.base}/session/${this.id}${path}`, {
       method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      // No command of these tests takes long: a hung browser fails the test instead of the layer.
+      signal: AbortSignal.timeout(Number(process.env.WD_TIMEOUT || 60_000)),
     });
     const json = await res.json();
     if (!res.ok) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
@@ -156,6 +160,26 @@ export class Page {
       await sleep(50);
     }
   }
+  /** A real click (trusted pointer events) at the centre of the element `sel` of the page. */
+  click(sel) {
+    return this.clickWhere(sel, false);
+  }
+  /** A real click at the centre of `sel` in Shirube's shadow root. */
+  clickInShirube(sel) {
+    return this.clickWhere(sel, true);
+  }
+  async clickWhere(sel, inShirube) {
+    const at = await this.evaluate(([s, shadow]) => {
+      const el = (shadow ? document.querySelector('shirube-root').shadowRoot : document).querySelector(s);
+      if (!el) return null;
+      const b = el.getBoundingClientRect();
+      return { x: Math.round(b.x + b.width / 2), y: Math.round(b.y + b.height / 2) };
+    }, [sel, inShirube]);
+    if (!at) throw new Error(`click: nothing matches ${sel}`);
+    await this.cmd('POST', '/actions', { actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: [
+      { type: 'pointerMove', origin: 'viewport', x: at.x, y: at.y }, { type: 'pointerDown', button: 0 }, { type: 'pointerUp', button: 0 },
+    ] }] });
+  }
   focus(sel) {
     return this.evaluate((s) => document.querySelector(s).focus(), sel);
   }
@@ -169,9 +193,23 @@ export class Page {
       await sleep(100);
     }
   }
+  /**
+   * Saves a PNG of the viewport. WebKitGTK 2.50's WebDriver never answers a screenshot of a page
+   * that cannot scroll, so such a page is made 1 px taller than the viewport meanwhile.
+   */
   async screenshot(path) {
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(path, Buffer.from(await this.cmd('GET', '/screenshot'), 'base64'));
+    const grown = await this.evaluate(() => {
+      const r = document.documentElement;
+      if (r.scrollHeight > innerHeight) return false;
+      r.style.setProperty('min-height', 'calc(100vh + 1px)');
+      return true;
+    });
+    try {
+      writeFileSync(path, Buffer.from(await this.cmd('GET', '/screenshot'), 'base64'));
+    } finally {
+      if (grown) await this.evaluate(() => document.documentElement.style.removeProperty('min-height'));
+    }
   }
   /** Errors, unhandled rejections, console.error calls and CSP violations so far (watch.js). */
   problems() {

@@ -120,6 +120,66 @@ test('WebKit: target rendered after 1.5 s: the step waits, then shows in place',
   await noProblems();
 });
 
+test('WebKit: target never rendered: target_missing with the wait, the tour ends, nothing left inert', async () => {
+  await open('never');
+  await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 6000 });
+  const ev = await page.evaluate(() => window.__events.find((e) => e.name === 'target_missing'));
+  assert.equal(ev.props.selector, '#never');
+  assert.ok(ev.props.waited_ms >= 1900 && ev.props.waited_ms <= 2600, `waited ${ev.props.waited_ms}`);
+  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelectorAll('[role=dialog]').length), 0);
+  assert.equal(await page.evaluate(() => [...document.body.children].some((c) => c.inert)), false, 'nothing left inert');
+  await noProblems();
+});
+
+test('WebKit: target removed during its step: hidden, then the tour ends after the wait; back in time, it shows again', async () => {
+  await open('removed');
+  assertPlaced(await settled('#removable'));
+  await page.evaluate(() => { window.__kept = document.getElementById('removable'); window.__parent = window.__kept.parentElement; window.__kept.remove(); });
+  await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'));
+  await sleep(500);
+  await page.evaluate(() => { window.__parent.append(window.__kept); });
+  assertPlaced(await settled('#removable'));
+  await page.evaluate(() => { window.__kept.remove(); });
+  await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing').length), 1);
+  await noProblems();
+});
+
+test('WebKit: the page replaces the target\'s inline style mid-step: the card stays in place, the page keeps its style', async () => {
+  await open('zindex');
+  assertPlaced(await settled('#high-z'));
+  await page.evaluate(() => { document.getElementById('high-z').style.cssText = 'color: rgb(1, 2, 3)'; });
+  assertPlaced(await settled('#high-z'));
+  await page.evaluate(() => window.scrollBy(0, 9));
+  assertPlaced(await settled('#high-z'));
+  await page.evaluate(() => window.sb.destroy());
+  assert.equal(await page.evaluate(() => document.getElementById('high-z').getAttribute('style')), 'color: rgb(1, 2, 3);');
+  await noProblems();
+});
+
+// WebKit has no Navigation API: route changes are noticed by popstate and the light poll of
+// `location` (src/dom/nav.rs), which Chromium never uses.
+test('WebKit: single-page navigation mid-tour (no Navigation API), then a full reload: the tour continues where it was', async () => {
+  await open('multipage');
+  assert.equal(await page.evaluate(() => typeof window.navigation), 'undefined', 'this WebKit has no Navigation API');
+  assertPlaced(await settled('#a'));
+  await page.evaluate(() => window.__route('/fixtures/second' + location.search));
+  // Without the Navigation API the route change is noticed by the poll, within 250 ms.
+  await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=second]'), { timeout: 2000 });
+  const m = await settled('#second');
+  assert.equal(m.step, 'second');
+  assertPlaced(m);
+  await page.reload();
+  await page.waitForFunction(() => window.sb);
+  const r = await settled('#second');
+  assert.equal(r.step, 'second', 'resumed at the same step');
+  assertPlaced(r);
+  assert.equal(await page.evaluate(() => window.__events.filter((e) => e.name === 'flow_started').length), 0, 'a resumed tour does not start again');
+  await page.clickInShirube('[data-shirube-action=next]');
+  assertPlaced(await settled('#b'));
+  await noProblems();
+});
+
 test('WebKit: right-to-left page: start and end follow the reading direction', async () => {
   await open('rtl', { query: '&rtl=1' });
   const m = await settled('#b');
