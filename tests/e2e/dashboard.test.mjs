@@ -273,7 +273,10 @@ test('every view of the dashboard shows the figures of the raw events', async ()
     const s = e.properties.score;
     return e.properties.scale === 'nps' ? s <= 6 : e.properties.scale === 'csat' ? s <= 2 : s <= 3;
   });
-  assert.equal(await page.locator('p.pager').getAttribute('data-total'), String(neg.length));
+  // The simulation depends on the seeded period, which ends yesterday: on some days no Japanese
+  // comment is negative, and the card then says so instead of listing comments.
+  if (neg.length) assert.equal(await page.locator('p.pager').getAttribute('data-total'), String(neg.length));
+  else assert.deepEqual([await page.locator('[data-card=comments] p.empty').count(), await page.locator('p.pager').count()], [1, 0], 'no negative Japanese comment: the empty message, no list');
   await shoot(page, 'surveys');
 
   // Japanese.
