@@ -257,7 +257,7 @@ export async function launch({ scale = 1 } = {}) {
   });
   const port = await freePort();
   // XDG dirs in a fresh directory: MiniBrowser keeps its local storage and cache there.
-  const env = { ...process.env, DISPLAY: display, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config'), WEBKIT_DISABLE_COMPOSITING_MODE: '1', GDK_SCALE: String(scale) };
+  const env = { ...process.env, DISPLAY: display, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config'), MESA_SHADER_CACHE_DISABLE: 'true', GDK_SCALE: String(scale) };
   const driver = spawn(WEBDRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env, stdio: 'ignore' });
   procs.push(driver);
   const base = `http://127.0.0.1:${port}`;
@@ -284,8 +284,15 @@ export async function launch({ scale = 1 } = {}) {
   const version = created.value.capabilities.browserVersion;
   const close = async () => {
     await session.cmd('DELETE', '').catch(() => {});
-    for (const p of procs.reverse()) p.kill('SIGTERM');
-    rmSync(home, { recursive: true, force: true });
+    // The browser's processes may still be writing their caches: wait for the driver and the
+    // display to exit, then remove the directory (with retries for a late write).
+    await Promise.all(procs.reverse().map((p) => new Promise((ok) => {
+      if (p.exitCode !== null || p.signalCode !== null) return ok();
+      const t = setTimeout(() => { p.kill('SIGKILL'); ok(); }, 5000);
+      p.once('exit', () => { clearTimeout(t); ok(); });
+      p.kill('SIGTERM');
+    })));
+    rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   return { page, newPage, session, version, close };
 }
