@@ -1,7 +1,7 @@
 // Event delivery under faults, in WebKit: the cases shared with Firefox
 // (tests/browser/delivery-cases.mjs) through WebKit's own fetch, keepalive, sendBeacon,
 // localStorage and page lifecycle (Safari's engine, with its own rules for beacons and
-// keepalive requests to another origin). Each test opens its own tabs and closes them.
+// keepalive requests to another origin). Each test opens its own windows and closes them.
 import { before, after } from 'node:test';
 import { launch, startServer } from './harness.mjs';
 import { faultServer } from '../browser/fault-server.mjs';

@@ -136,7 +136,7 @@ export class Page {
   reload() {
     return this.cmd('POST', '/refresh', {});
   }
-  /** Closes this page's window as a user closing the tab would (pagehide and unload run). */
+  /** Closes this page's window as a user would (pagehide and unload run). */
   async close() {
     await this.cmd('DELETE', '/window');
     // WebDriver needs a current window for the next command: the session's first one.
@@ -272,11 +272,17 @@ export async function launch({ scale = 1 } = {}) {
   const session = new Session(base, created.value.sessionId);
   session.current = session.home = await session.cmd('GET', '/window');
   const page = new Page(session, session.current);
-  /** Opens another tab of the same browser (its own window handle, shared storage). */
+  /**
+   * Opens another window of the same browser (shared storage), shown as a user's page is: a
+   * MiniBrowser *tab* opened by WebDriver stays in the background with `visibilityState`
+   * "hidden", where timers and animations are throttled and pagehide logic would run.
+   */
   const newPage = async () => {
-    const { handle } = await session.cmd('POST', '/window/new', { type: 'tab' });
+    const { handle } = await session.cmd('POST', '/window/new', { type: 'window' });
     const p = new Page(session, handle);
     await p.setViewport({ width: 1280, height: 800 });
+    const state = await p.evaluate(() => document.visibilityState);
+    if (state !== 'visible') throw new Error(`webkit: a new window is ${state}, not visible`);
     return p;
   };
   await page.goto('about:blank');
