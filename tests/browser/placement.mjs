@@ -3,9 +3,15 @@
 // the caller passes how to wait.
 import assert from 'node:assert/strict';
 
-/** Rects of the step card, its arrow, and the target, once they stop moving. */
+/**
+ * Rects of the step card, its arrow, and the target, once they stop moving: the same in three
+ * samples 60 ms apart. (Two were not enough: a card anchored to a target under a transformed
+ * ancestor is shown where anchor() puts it until the target has stood still for STILL_MS
+ * (30 ms, src/runtime.rs), then moves; on a loaded machine that took longer than 60 ms.)
+ */
 export async function settledStep(page, target, sleep) {
   let last = '';
+  let same = 0;
   for (let i = 0; i < 100; i++) {
     const m = await page.evaluate((sel) => {
       const r = (e) => {
@@ -38,7 +44,8 @@ export async function settledStep(page, target, sleep) {
       };
     }, target);
     const key = JSON.stringify([m.card, m.target]);
-    if (m.card && m.visible && key === last) return m;
+    same = m.card && m.visible && key === last ? same + 1 : 0;
+    if (same === 2) return m;
     last = key;
     await sleep(60);
   }
