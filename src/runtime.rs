@@ -1327,8 +1327,9 @@ impl Inner {
                 (Some((f, t, _, _)), Kind::Hint(_)) => self.anchors.hold(*f, t).is_some(),
                 _ => false,
             };
-            // An anchored card that is not where its offset says (an ancestor of the target is
-            // transformed, which anchor() ignores, or the page replaced the target's style):
+            // An anchored card that is not where its offset says (an ancestor of the target was
+            // transformed after anchoring, which anchor() ignores, or the page replaced the
+            // target's style; a transform already there is seen before anchoring):
             // this target is positioned by viewport coordinates from now on.
             // Judged only when the target has stood still for STILL_MS: while anything scrolls,
             // browsers move anchored elements from a snapshot of the scroll offsets that

@@ -14,8 +14,10 @@
 //!
 //! Not used (the layout writes viewport positions every frame, as before) when the browser has
 //! no anchor positioning, for a target inside a shadow root (the name would not resolve from
-//! the document), and for a target whose anchored position the layout sees differ from the one
-//! it computed (a transformed ancestor: anchor() ignores transforms).
+//! the document), for a target that is transformed or has a transformed ancestor (anchor()
+//! ignores transforms; seen in the computed style before anchoring), and for a target whose
+//! anchored position the layout sees differ from the one it computed (a transform added
+//! later, the page replacing the target's style).
 
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement};
 use wasm_bindgen::{JsCast, JsValue};
@@ -73,6 +75,14 @@ impl Anchors {
         // Only a target in the document itself: a name set inside another shadow tree would
         // not resolve from the document's rule.
         if target.get_root_node() != *self.doc.unchecked_ref::<web_sys::Node>() {
+            return None;
+        }
+        // anchor() ignores transforms: under a transformed ancestor (or transformed itself) the
+        // target is not where anchor() would put the card, so it is never anchored, and the
+        // card is right from its first frame (the layout's misplacement check would catch it
+        // only once the target stood still, after showing it in the wrong place).
+        if self.transformed(target) {
+            self.refused.push((flow, target.clone()));
             return None;
         }
         let el: HtmlElement = target.clone().dyn_into().ok()?;
@@ -135,6 +145,22 @@ impl Anchors {
             self.refused.push((flow, h.el.clone().into()));
         }
         self.release(flow);
+    }
+
+    /// Whether `target` or one of its ancestors has a transform (`transform`, `translate`,
+    /// `rotate` or `scale`), read from the computed style once per target.
+    fn transformed(&self, target: &Element) -> bool {
+        let Some(w) = self.doc.default_view() else { return false };
+        let mut cur = Some(target.clone());
+        while let Some(e) = cur {
+            if let Ok(Some(st)) = w.get_computed_style(&e) {
+                if ["transform", "translate", "rotate", "scale"].iter().any(|p| st.get_property_value(p).is_ok_and(|v| !v.is_empty() && v != "none")) {
+                    return true;
+                }
+            }
+            cur = e.parent_element();
+        }
+        false
     }
 
     /// The document's rule for `name`: `::part(name) { position-anchor: name }`, added the first

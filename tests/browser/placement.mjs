@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 
 /**
  * Rects of the step card, its arrow, and the target, once they stop moving: the same in three
- * samples 60 ms apart. (Two were not enough: a card anchored to a target under a transformed
- * ancestor is shown where anchor() puts it until the target has stood still for STILL_MS
- * (30 ms, src/runtime.rs), then moves; on a loaded machine that took longer than 60 ms.)
+ * samples 60 ms apart. (Two were not enough on a loaded machine when a card anchored to a
+ * target under a transformed ancestor stayed where anchor() put it until the target had stood
+ * still for STILL_MS; such targets are no longer anchored, but the page may still transform
+ * one later.)
  */
 export async function settledStep(page, target, sleep) {
   let last = '';
@@ -71,3 +72,21 @@ export function assertPlaced(m, { offset = 10 } = {}) {
   assert.ok(m.cardHit, 'the tooltip is on top of everything at its centre');
 }
 
+
+/**
+ * The transformed-ancestor fixture records where the card was in every frame once it showed
+ * (tests/browser/pages/layout.js): each of those frames had it at its place below the target
+ * (`offset` px, left edges aligned), not only the settled one. Stops the recording.
+ */
+export async function assertEveryFramePlaced(page, { offset = 10 } = {}) {
+  // Five more frames first: WebKitGTK under Xvfb runs animation frames only now and then while
+  // nothing asks for one, so the settled step may have left fewer than three samples there.
+  const trace = await page.evaluate(async () => {
+    for (let i = 0; i < 5; i++) await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+    window.__traceStop = true;
+    return window.__trace;
+  });
+  assert.ok(trace.length >= 3, `frames recorded with the card shown: ${trace.length}`);
+  const off = trace.filter((s) => Math.abs(s.dx) > 1 || Math.abs(s.dy - offset) > 1);
+  assert.deepEqual(off, [], `${off.length} of ${trace.length} frames showed the card away from its place`);
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
-import { settledStep, assertPlaced } from './placement.mjs';
+import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
 
 let server, browser;
 before(async () => {
@@ -73,6 +73,8 @@ for (const [name, sel, side] of [['transformed', '#in-transform', 'bottom'], ['z
     assertPlaced(m);
     if (name === 'transformed') {
       assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
+      // From the first frame it showed in, not only once settled.
+      await assertEveryFramePlaced(page);
       // Still exact after a scroll (anchored or not, the card follows the transformed target).
       await page.evaluate(() => window.scrollBy(0, 7));
       assertPlaced(await settled(page, sel));

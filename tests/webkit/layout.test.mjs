@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, sleep } from './harness.mjs';
-import { settledStep, assertPlaced } from '../browser/placement.mjs';
+import { settledStep, assertPlaced, assertEveryFramePlaced } from '../browser/placement.mjs';
 
 let server, wk, page;
 before(async () => {
@@ -84,6 +84,8 @@ for (const [name, sel, side] of [['sticky', '#below', null], ['transformed', '#i
     }
     if (name === 'transformed') {
       assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
+      // From the first frame it showed in, not only once settled.
+      await assertEveryFramePlaced(page);
       await page.evaluate(() => window.scrollBy(0, 7));
       assertPlaced(await settled(sel));
     }

@@ -44,6 +44,28 @@ if (name === 'shadow') {
   root.append(b);
   document.getElementById('slot').append(host);
 }
+// The transformed-ancestor case records, for every animation frame, where the step card was
+// painted relative to its target: read in a task posted from the frame callback, so after every
+// frame callback (Shirube's writes included) and the paint, before the next frame. No frame may
+// show the card away from its place, not even the first ones.
+if (name === 'transformed') {
+  window.__trace = [];
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => {
+    const card = document.querySelector('shirube-root')?.shadowRoot.querySelector('[data-shirube-step]');
+    if (card && getComputedStyle(card).visibility === 'visible') {
+      const c = card.getBoundingClientRect();
+      const t = document.getElementById('in-transform').getBoundingClientRect();
+      window.__trace.push({ dx: Math.round((c.x - t.x) * 10) / 10, dy: Math.round((c.y - t.bottom) * 10) / 10, anchored: card.hasAttribute('data-anchored') });
+    }
+  };
+  const frame = () => {
+    if (window.__traceStop) return;
+    ch.port2.postMessage(0);
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
 // Single-page navigation for the multi-page case: a route renders its own target.
 window.__route = (path) => {
   history.pushState({}, '', path);
