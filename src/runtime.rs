@@ -842,17 +842,15 @@ impl Inner {
             }
             Job::Check => {
                 self.check = None;
+                // A single-page app renders its new route: the DOM changing is when a browser
+                // without the Navigation API (Safari) can see a `pushState` soonest, so the URL
+                // is compared here too, before the targets are looked up (else the 250 ms poll
+                // of `dom::nav` would notice it).
+                self.url_changed(shell);
                 self.check_watches(shell);
                 self.layout(shell);
             }
-            Job::Url => {
-                let (p, q) = nav::location(&self.win);
-                if (p.clone(), q.clone()) != self.url {
-                    self.url = (p.clone(), q.clone());
-                    let fx = self.engine.handle(now(), Input::PageView { path: p, query: q });
-                    self.apply(fx, shell);
-                }
-            }
+            Job::Url => self.url_changed(shell),
             Job::Storage(key, value) => {
                 if key == self.progress_key {
                     if let Some(p) = value.and_then(|v| Progress::from_text(&v).ok()) {
@@ -1254,6 +1252,16 @@ impl Inner {
         }
         if !self.widgets.is_empty() {
             self.mount.raise();
+        }
+    }
+
+    /// The page's path or query changed since it was last seen: a page view for the engine.
+    fn url_changed(&mut self, shell: &Shell) {
+        let (p, q) = nav::location(&self.win);
+        if (p.clone(), q.clone()) != self.url {
+            self.url = (p.clone(), q.clone());
+            let fx = self.engine.handle(now(), Input::PageView { path: p, query: q });
+            self.apply(fx, shell);
         }
     }
 

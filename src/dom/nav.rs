@@ -1,7 +1,9 @@
 //! Noticing navigation in single-page apps: the Navigation API's `currententrychange` where the
 //! browser has it (it also fires for `history.pushState`), else `popstate`, `hashchange` and a
 //! light poll of `location` every 250 ms. The page's `history` is never patched, so `destroy()`
-//! has nothing to restore. Reports "the URL may have changed"; the runtime compares.
+//! has nothing to restore. Reports "the URL may have changed"; the runtime compares. (The
+//! runtime also compares in the frame after the DOM changes, which is how an app rendering its
+//! new route gets noticed at once without the Navigation API; the poll catches the rest.)
 
 use super::listener::Listener;
 use super::timer::Interval;
