@@ -3,10 +3,14 @@
 // after scrolling settles the tooltip sits within 1 px of its place next to the target, its
 // arrow points at the target, nothing is off-screen. WebKit has its own layout, its own anchor
 // positioning (new in Safari 26) and its own top layer, so passing elsewhere proves nothing here.
+// The cases shared with Firefox are in tests/browser/layout-cases.mjs; here are WebKit's own:
+// routing without the Navigation API, the phone and zoom (MiniBrowser's way), and the layouts
+// with anchor positioning hidden as in Safari 17/18.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, sleep } from './harness.mjs';
-import { settledStep, assertPlaced, assertEveryFramePlaced } from '../browser/placement.mjs';
+import { settledStep, assertPlaced } from '../browser/placement.mjs';
+import { layoutCases } from '../browser/layout-cases.mjs';
 
 let server, wk, page;
 before(async () => {
@@ -30,134 +34,7 @@ async function open(name, { query = '', viewport = { width: 1280, height: 800 },
 const settled = (target) => settledStep(page, target, sleep);
 const noProblems = async () => assert.deepEqual(await page.problems(), []);
 
-test('WebKit: nested scroll containers, placed on the right and followed when a container scrolls', async () => {
-  await open('nested');
-  const m = await settled('#deep');
-  assert.equal(m.side, 'right');
-  assertPlaced(m);
-  const inside = await page.evaluate(() => ['outer', 'inner'].every((id) => {
-    const t = document.getElementById('deep').getBoundingClientRect();
-    const c = document.getElementById(id).getBoundingClientRect();
-    return t.top >= c.top - 1 && t.bottom <= c.bottom + 1;
-  }));
-  assert.ok(inside, 'visible inside both scroll containers');
-  await page.evaluate(() => { document.getElementById('inner').scrollTop += 40; });
-  assertPlaced(await settled('#deep'));
-  await noProblems();
-});
-
-test('WebKit: scrolling with a step shown writes nothing (anchored to the target)', async () => {
-  await open('nested');
-  assertPlaced(await settled('#deep'));
-  const anchored = await page.evaluate(() => CSS.supports('anchor-name: --x') && document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]').hasAttribute('data-anchored'));
-  assert.ok(anchored, 'WebKit has anchor positioning and the card uses it');
-  const writes = await page.evaluate(async () => {
-    const root = document.querySelector('shirube-root').shadowRoot;
-    let n = 0;
-    const mo = new MutationObserver((l) => { n += l.length; });
-    mo.observe(root, { attributes: true, subtree: true, childList: true });
-    const outer = document.getElementById('outer');
-    const inner = document.getElementById('inner');
-    for (let i = 0; i < 30; i++) {
-      await new Promise((r) => requestAnimationFrame(r));
-      window.scrollBy(0, i % 2 ? 3 : -3);
-      outer.scrollTop += i % 2 ? 2 : -2;
-      inner.scrollTop += i % 2 ? 2 : -2;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-    mo.disconnect();
-    return n;
-  });
-  assert.equal(writes, 0, 'no attribute or node written in the shadow root while scrolling');
-  assertPlaced(await settled('#deep'));
-});
-
-for (const [name, sel, side] of [['sticky', '#below', null], ['transformed', '#in-transform', 'bottom'], ['zindex', '#high-z', 'bottom']]) {
-  test(`WebKit: ${name === 'zindex' ? 'z-index 999999' : name === 'sticky' ? 'sticky header' : 'transformed ancestor'}: placed exactly, on top`, async () => {
-    await open(name);
-    const m = await settled(sel);
-    if (side) assert.equal(m.side, side);
-    assertPlaced(m);
-    if (name === 'sticky') {
-      const header = await page.evaluate(() => document.getElementById('header').getBoundingClientRect().bottom);
-      assert.ok(m.target.y >= header - 0.5, `target top ${m.target.y} below the header ${header}`);
-    }
-    if (name === 'transformed') {
-      assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
-      // From the first frame it showed in, not only once settled.
-      await assertEveryFramePlaced(page);
-      await page.evaluate(() => window.scrollBy(0, 7));
-      assertPlaced(await settled(sel));
-    }
-    await noProblems();
-  });
-}
-
-test('WebKit: target inside a web component\'s open shadow root, followed while scrolling', async () => {
-  await open('shadow');
-  const m = await settled('#in-shadow');
-  assert.equal(m.side, 'bottom');
-  assertPlaced(m);
-  await page.evaluate(() => window.scrollBy(0, 11));
-  assertPlaced(await settled('#in-shadow'));
-  await noProblems();
-});
-
-test('WebKit: target inside an open modal <dialog>: shown above the dialog', async () => {
-  await open('dialog');
-  assertPlaced(await settled('#in-dialog'));
-  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').parentElement.id), 'dlg', 'the host moved into the dialog');
-  await page.evaluate(() => document.getElementById('dlg').close());
-  await page.waitForFunction(() => document.querySelector('shirube-root').parentElement === document.body);
-  await noProblems();
-});
-
-test('WebKit: target rendered after 1.5 s: the step waits, then shows in place', async () => {
-  await open('late');
-  const t0 = Date.now();
-  const m = await settled('#late');
-  assert.ok(Date.now() - t0 >= 1200, 'shown only after the target rendered');
-  assertPlaced(m);
-  assert.ok(!(await page.evaluate(() => window.__events.map((e) => e.name))).includes('target_missing'));
-  await noProblems();
-});
-
-test('WebKit: target never rendered: target_missing with the wait, the tour ends, nothing left inert', async () => {
-  await open('never');
-  await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 6000 });
-  const ev = await page.evaluate(() => window.__events.find((e) => e.name === 'target_missing'));
-  assert.equal(ev.props.selector, '#never');
-  assert.ok(ev.props.waited_ms >= 1900 && ev.props.waited_ms <= 2600, `waited ${ev.props.waited_ms}`);
-  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelectorAll('[role=dialog]').length), 0);
-  assert.equal(await page.evaluate(() => [...document.body.children].some((c) => c.inert)), false, 'nothing left inert');
-  await noProblems();
-});
-
-test('WebKit: target removed during its step: hidden, then the tour ends after the wait; back in time, it shows again', async () => {
-  await open('removed');
-  assertPlaced(await settled('#removable'));
-  await page.evaluate(() => { window.__kept = document.getElementById('removable'); window.__parent = window.__kept.parentElement; window.__kept.remove(); });
-  await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'));
-  await sleep(500);
-  await page.evaluate(() => { window.__parent.append(window.__kept); });
-  assertPlaced(await settled('#removable'));
-  await page.evaluate(() => { window.__kept.remove(); });
-  await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 5000 });
-  assert.equal(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing').length), 1);
-  await noProblems();
-});
-
-test('WebKit: the page replaces the target\'s inline style mid-step: the card stays in place, the page keeps its style', async () => {
-  await open('zindex');
-  assertPlaced(await settled('#high-z'));
-  await page.evaluate(() => { document.getElementById('high-z').style.cssText = 'color: rgb(1, 2, 3)'; });
-  assertPlaced(await settled('#high-z'));
-  await page.evaluate(() => window.scrollBy(0, 9));
-  assertPlaced(await settled('#high-z'));
-  await page.evaluate(() => window.sb.destroy());
-  assert.equal(await page.evaluate(() => document.getElementById('high-z').getAttribute('style')), 'color: rgb(1, 2, 3);');
-  await noProblems();
-});
+layoutCases('WebKit', { open, problems: (p) => p.problems(), close: async () => {}, sleep });
 
 // WebKit has no Navigation API: route changes are noticed in the frame after the page's DOM
 // changes, by popstate and by the light poll of `location` (src/dom/nav.rs), none of which
@@ -194,14 +71,6 @@ test('WebKit: single-page navigation mid-tour (no Navigation API), then a full r
   await noProblems();
 });
 
-test('WebKit: right-to-left page: start and end follow the reading direction', async () => {
-  await open('rtl', { query: '&rtl=1' });
-  const m = await settled('#b');
-  assertPlaced(m);
-  assert.ok(Math.abs(m.card.x + m.card.w - (m.target.x + m.target.w)) <= 1, 'bottom-start aligns right edges on an RTL page');
-  await noProblems();
-});
-
 test('WebKit: a 375×667 phone: flipped or shifted to fit, never off-screen', async () => {
   // MiniBrowser's window is at least 447 px wide, so the phone's viewport is an iframe of
   // exactly 375×667 CSS px, and the checks run inside it.
@@ -235,20 +104,6 @@ test('WebKit: 200% zoom (a half-size CSS viewport at two device pixels per CSS p
   } finally {
     await zoomed.close();
   }
-});
-
-test('WebKit: keyboard: focus moves into the step once it shows, Esc dismisses', async () => {
-  await open('nested');
-  assertPlaced(await settled('#deep'));
-  await page.waitForFunction(() => {
-    const r = document.querySelector('shirube-root');
-    return r.shadowRoot.activeElement && r.shadowRoot.activeElement.closest('[data-shirube-step]');
-  }, { timeout: 3000 });
-  await page.keyboard.press('Escape');
-  await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'));
-  const names = await page.evaluate(() => window.__events.map((e) => e.name));
-  assert.ok(names.includes('flow_dismissed'), names.join(' '));
-  await noProblems();
 });
 
 // Safari 17 and 18 have the popover top layer but no CSS anchor positioning: the same layouts

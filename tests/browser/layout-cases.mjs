@@ -1,0 +1,178 @@
+// The tour layout matrix run in Firefox (tests/firefox) and WebKit (tests/webkit), written once:
+// targets in scroll containers, under a sticky header, in a transformed ancestor, above
+// z-index 999999, in a shadow root and a modal <dialog>, rendered late, never rendered,
+// removed mid-step, a page that replaces the target's inline style, right to left, and the
+// keyboard. Each checks the placement with tests/browser/placement.mjs. (Chromium runs the
+// same layouts in tests/browser/tours.test.mjs with Playwright's own tools.)
+//
+// `layer` is how a browser layer opens and closes pages:
+//   open(name, { query }) → a page on /fixtures/layout.html?case=name, with `evaluate(fn, arg)`,
+//     `waitForFunction(fn, { timeout })` and `keyboard.press(key)`, once `window.sb` exists;
+//   problems(page) → the page's errors, rejections, console errors and CSP violations so far;
+//   close(page);
+//   sleep(ms).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
+
+export function layoutCases(label, layer) {
+  const settled = (page, target) => settledStep(page, target, layer.sleep);
+  const done = async (page) => {
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  };
+
+  test(`${label}: nested scroll containers, placed on the right and followed when a container scrolls`, async () => {
+    const page = await layer.open('nested');
+    const m = await settled(page, '#deep');
+    assert.equal(m.side, 'right');
+    assertPlaced(m);
+    const inside = await page.evaluate(() => ['outer', 'inner'].every((id) => {
+      const t = document.getElementById('deep').getBoundingClientRect();
+      const c = document.getElementById(id).getBoundingClientRect();
+      return t.top >= c.top - 1 && t.bottom <= c.bottom + 1;
+    }));
+    assert.ok(inside, 'visible inside both scroll containers');
+    await page.evaluate(() => { document.getElementById('inner').scrollTop += 40; });
+    assertPlaced(await settled(page, '#deep'));
+    await done(page);
+  });
+
+  test(`${label}: scrolling with a step shown writes nothing (anchored to the target)`, async () => {
+    const page = await layer.open('nested');
+    assertPlaced(await settled(page, '#deep'));
+    const anchored = await page.evaluate(() => CSS.supports('anchor-name: --x') && document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]').hasAttribute('data-anchored'));
+    assert.ok(anchored, `${label} has anchor positioning and the card uses it`);
+    const writes = await page.evaluate(async () => {
+      const root = document.querySelector('shirube-root').shadowRoot;
+      let n = 0;
+      const mo = new MutationObserver((l) => { n += l.length; });
+      mo.observe(root, { attributes: true, subtree: true, childList: true });
+      const outer = document.getElementById('outer');
+      const inner = document.getElementById('inner');
+      for (let i = 0; i < 30; i++) {
+        await new Promise((r) => requestAnimationFrame(r));
+        window.scrollBy(0, i % 2 ? 3 : -3);
+        outer.scrollTop += i % 2 ? 2 : -2;
+        inner.scrollTop += i % 2 ? 2 : -2;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      mo.disconnect();
+      return n;
+    });
+    assert.equal(writes, 0, 'no attribute or node written in the shadow root while scrolling');
+    assertPlaced(await settled(page, '#deep'));
+    await done(page);
+  });
+
+  for (const [name, sel, side] of [['sticky', '#below', null], ['transformed', '#in-transform', 'bottom'], ['zindex', '#high-z', 'bottom']]) {
+    test(`${label}: ${name === 'zindex' ? 'z-index 999999' : name === 'sticky' ? 'sticky header' : 'transformed ancestor'}: placed exactly, on top`, async () => {
+      const page = await layer.open(name);
+      const m = await settled(page, sel);
+      if (side) assert.equal(m.side, side);
+      assertPlaced(m);
+      if (name === 'sticky') {
+        const header = await page.evaluate(() => document.getElementById('header').getBoundingClientRect().bottom);
+        assert.ok(m.target.y >= header - 0.5, `target top ${m.target.y} below the header ${header}`);
+      }
+      if (name === 'transformed') {
+        assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
+        // From the first frame it showed in, not only once settled.
+        await assertEveryFramePlaced(page);
+        await page.evaluate(() => window.scrollBy(0, 7));
+        assertPlaced(await settled(page, sel));
+      }
+      await done(page);
+    });
+  }
+
+  test(`${label}: target inside a web component's open shadow root, followed while scrolling`, async () => {
+    const page = await layer.open('shadow');
+    const m = await settled(page, '#in-shadow');
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    await page.evaluate(() => window.scrollBy(0, 11));
+    assertPlaced(await settled(page, '#in-shadow'));
+    await done(page);
+  });
+
+  test(`${label}: target inside an open modal <dialog>: shown above the dialog`, async () => {
+    const page = await layer.open('dialog');
+    assertPlaced(await settled(page, '#in-dialog'));
+    assert.equal(await page.evaluate(() => document.querySelector('shirube-root').parentElement.id), 'dlg', 'the host moved into the dialog');
+    await page.evaluate(() => document.getElementById('dlg').close());
+    await page.waitForFunction(() => document.querySelector('shirube-root').parentElement === document.body);
+    await done(page);
+  });
+
+  test(`${label}: target rendered after 1.5 s: the step waits, then shows in place`, async () => {
+    const page = await layer.open('late');
+    const t0 = Date.now();
+    const m = await settled(page, '#late');
+    assert.ok(Date.now() - t0 >= 1200, 'shown only after the target rendered');
+    assertPlaced(m);
+    assert.ok(!(await page.evaluate(() => window.__events.map((e) => e.name))).includes('target_missing'));
+    await done(page);
+  });
+
+  test(`${label}: target never rendered: target_missing with the wait, the tour ends, nothing left inert`, async () => {
+    const page = await layer.open('never');
+    await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 6000 });
+    const ev = await page.evaluate(() => window.__events.find((e) => e.name === 'target_missing'));
+    assert.equal(ev.props.selector, '#never');
+    assert.ok(ev.props.waited_ms >= 1900 && ev.props.waited_ms <= 2600, `waited ${ev.props.waited_ms}`);
+    assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelectorAll('[role=dialog]').length), 0);
+    assert.equal(await page.evaluate(() => [...document.body.children].some((c) => c.inert)), false, 'nothing left inert');
+    await done(page);
+  });
+
+  test(`${label}: target removed during its step: hidden, then the tour ends after the wait; back in time, it shows again`, async () => {
+    const page = await layer.open('removed');
+    assertPlaced(await settled(page, '#removable'));
+    await page.evaluate(() => { window.__kept = document.getElementById('removable'); window.__parent = window.__kept.parentElement; window.__kept.remove(); });
+    await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'));
+    await layer.sleep(500);
+    await page.evaluate(() => { window.__parent.append(window.__kept); });
+    assertPlaced(await settled(page, '#removable'));
+    await page.evaluate(() => { window.__kept.remove(); });
+    await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 5000 });
+    assert.equal(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing').length), 1);
+    await done(page);
+  });
+
+  test(`${label}: the page replaces the target's inline style mid-step: the card stays in place, the page keeps its style`, async () => {
+    const page = await layer.open('zindex');
+    assertPlaced(await settled(page, '#high-z'));
+    await page.evaluate(() => { document.getElementById('high-z').style.cssText = 'color: rgb(1, 2, 3)'; });
+    assertPlaced(await settled(page, '#high-z'));
+    await page.evaluate(() => window.scrollBy(0, 9));
+    assertPlaced(await settled(page, '#high-z'));
+    await page.evaluate(() => window.sb.destroy());
+    assert.equal(await page.evaluate(() => document.getElementById('high-z').getAttribute('style')), 'color: rgb(1, 2, 3);');
+    await done(page);
+  });
+
+  test(`${label}: right-to-left page: start and end follow the reading direction`, async () => {
+    const page = await layer.open('rtl', { query: '&rtl=1' });
+    const m = await settled(page, '#b');
+    assertPlaced(m);
+    assert.ok(Math.abs(m.card.x + m.card.w - (m.target.x + m.target.w)) <= 1, 'bottom-start aligns right edges on an RTL page');
+    await done(page);
+  });
+
+  test(`${label}: keyboard: focus moves into the step once it shows, Esc dismisses`, async () => {
+    const page = await layer.open('nested');
+    assertPlaced(await settled(page, '#deep'));
+    // The step was hidden while its target scrolled into view, and browsers do not focus
+    // hidden elements: focus moves in when it shows.
+    await page.waitForFunction(() => {
+      const r = document.querySelector('shirube-root');
+      return r.shadowRoot.activeElement && r.shadowRoot.activeElement.closest('[data-shirube-step]');
+    }, { timeout: 3000 });
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'));
+    const names = await page.evaluate(() => window.__events.map((e) => e.name));
+    assert.ok(names.includes('flow_dismissed'), names.join(' '));
+    await done(page);
+  });
+}
