@@ -1169,14 +1169,18 @@ impl Inner {
         if self.anchors.name(flow).is_some() {
             self.schedule_frame(shell);
         }
-        self.focus.inert(&self.doc, &self.mount.host, self.any_modal());
-        if modal {
-            self.focus.inert(&self.doc, &self.mount.host, true);
-        }
+        // Focus first, then the page goes inert: focus() brings style and layout up to date,
+        // and with only the card's writes pending that is a small update of the top layer;
+        // after the inert attributes it would restyle the whole page a second time before the
+        // first paint (the browser's own frame does that once).
         match (focused_key, &card) {
             (Some(k), _) => self.refocus(flow, &k),
             (None, Some(c)) if takes_focus => self.focus.take(&self.doc, &self.mount.host, c),
             _ => {}
+        }
+        self.focus.inert(&self.doc, &self.mount.host, self.any_modal());
+        if modal {
+            self.focus.inert(&self.doc, &self.mount.host, true);
         }
     }
 
