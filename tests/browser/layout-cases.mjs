@@ -3,11 +3,14 @@
 // z-index 999999, in a shadow root and a modal <dialog>, rendered late, never rendered,
 // removed mid-step, a page that replaces the target's inline style, right to left, and the
 // keyboard. Each checks the placement with tests/browser/placement.mjs. (Chromium runs the
-// same layouts in tests/browser/tours.test.mjs with Playwright's own tools.)
+// same layouts in tests/browser/tours.test.mjs with Playwright's own tools.) `noAnchorCases`,
+// the layouts with CSS anchor positioning hidden (as in Safari 17/18), runs in Chromium and
+// WebKit.
 //
 // `layer` is how a browser layer opens and closes pages:
-//   open(name, { query }) → a page on /fixtures/layout.html?case=name, with `evaluate(fn, arg)`,
-//     `waitForFunction(fn, { timeout })` and `keyboard.press(key)`, once `window.sb` exists;
+//   open(name, { query, anchors }) → a page on /fixtures/layout.html?case=name, with `evaluate(fn, arg)`,
+//     `waitForFunction(fn, { timeout })` and `keyboard.press(key)`, once `window.sb` exists
+//     (`anchors: false`: with tests/browser/no-anchors.js run before the page's scripts);
 //   problems(page) → the page's errors, rejections, console errors and CSP violations so far;
 //   close(page);
 //   sleep(ms).
@@ -175,4 +178,40 @@ export function layoutCases(label, layer) {
     assert.ok(names.includes('flow_dismissed'), names.join(' '));
     await done(page);
   });
+}
+
+/**
+ * The layouts again where the browser has no CSS anchor positioning (tests/browser/no-anchors.js
+ * hides it): nothing is anchored, the layout writes viewport coordinates and follows every
+ * scroll itself.
+ */
+export function noAnchorCases(label, layer) {
+  for (const [name, sel, scroll] of [
+    ['nested', '#deep', () => { document.getElementById('inner').scrollTop += 40; }],
+    ['sticky', '#below', () => window.scrollBy(0, 13)],
+    ['transformed', '#in-transform', () => window.scrollBy(0, 7)],
+    ['zindex', '#high-z', () => window.scrollBy(0, 9)],
+    ['shadow', '#in-shadow', () => window.scrollBy(0, 11)],
+    ['dialog', '#in-dialog', null],
+    ['late', '#late', () => window.scrollBy(0, 5)],
+    ['rtl', '#b', null],
+  ]) {
+    test(`${label} without CSS anchor positioning: ${name}, placed exactly and followed while scrolling`, async () => {
+      const page = await layer.open(name, { anchors: false, query: name === 'rtl' ? '&rtl=1' : '' });
+      const m = await settledStep(page, sel, layer.sleep);
+      assertPlaced(m);
+      if (name === 'rtl') assert.ok(Math.abs(m.card.x + m.card.w - (m.target.x + m.target.w)) <= 1, 'bottom-start aligns right edges on an RTL page');
+      const anchored = await page.evaluate(() => {
+        const r = document.querySelector('shirube-root').shadowRoot;
+        return [...r.querySelectorAll('[data-anchored]')].length + document.adoptedStyleSheets.length;
+      });
+      assert.equal(anchored, 0, 'nothing anchored, no stylesheet in the document');
+      if (scroll) {
+        await page.evaluate(scroll);
+        assertPlaced(await settledStep(page, sel, layer.sleep));
+      }
+      assert.deepEqual(await layer.problems(page), []);
+      await layer.close(page);
+    });
+  }
 }

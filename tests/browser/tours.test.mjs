@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
+import { noAnchorCases } from './layout-cases.mjs';
 
 let server, browser;
 before(async () => {
@@ -274,32 +275,8 @@ for (const [name, viewport, dsf] of [['phone', { width: 375, height: 667 }, 1], 
   });
 }
 
-// The same layouts where the browser has no anchor positioning: the layout writes viewport
-// coordinates and follows every scroll itself.
-for (const [name, sel, scroll] of [
-  ['nested', '#deep', () => { document.getElementById('inner').scrollTop += 40; }],
-  ['sticky', '#below', () => window.scrollBy(0, 13)],
-  ['transformed', '#in-transform', () => window.scrollBy(0, 7)],
-  ['zindex', '#high-z', () => window.scrollBy(0, 9)],
-  ['dialog', '#in-dialog', null],
-  ['late', '#late', () => window.scrollBy(0, 5)],
-]) {
-  test(`without CSS anchor positioning: ${name}, placed exactly and followed while scrolling`, async () => {
-    const page = await open(name, { anchors: false });
-    assertPlaced(await settled(page, sel));
-    const anchored = await page.evaluate(() => {
-      const r = document.querySelector('shirube-root').shadowRoot;
-      return [...r.querySelectorAll('[data-anchored]')].length + document.adoptedStyleSheets.length;
-    });
-    assert.equal(anchored, 0, 'nothing anchored, no stylesheet in the document');
-    if (scroll) {
-      await page.evaluate(scroll);
-      assertPlaced(await settled(page, sel));
-    }
-    assert.deepEqual(page.problems, []);
-    await page.close();
-  });
-}
+// The same layouts where the browser has no anchor positioning (tests/browser/layout-cases.mjs).
+noAnchorCases('Chromium', { open, problems: async (page) => page.problems, close: (page) => page.close(), sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)) });
 
 test('without CSS anchor positioning: right to left', async () => {
   const page = await open('rtl', { query: '&rtl=1', anchors: false });

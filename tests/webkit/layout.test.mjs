@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, sleep } from './harness.mjs';
 import { settledStep, assertPlaced } from '../browser/placement.mjs';
-import { layoutCases } from '../browser/layout-cases.mjs';
+import { layoutCases, noAnchorCases } from '../browser/layout-cases.mjs';
 
 let server, wk, page;
 before(async () => {
@@ -107,31 +107,5 @@ test('WebKit: 200% zoom (a half-size CSS viewport at two device pixels per CSS p
 });
 
 // Safari 17 and 18 have the popover top layer but no CSS anchor positioning: the same layouts
-// with anchoring hidden (tests/browser/no-anchors.js, put first in the page by the server), so
-// the layout writes viewport coordinates and follows every scroll itself.
-for (const [name, sel, scroll] of [
-  ['nested', '#deep', () => { document.getElementById('inner').scrollTop += 40; }],
-  ['sticky', '#below', () => window.scrollBy(0, 13)],
-  ['transformed', '#in-transform', () => window.scrollBy(0, 7)],
-  ['zindex', '#high-z', () => window.scrollBy(0, 9)],
-  ['shadow', '#in-shadow', () => window.scrollBy(0, 11)],
-  ['dialog', '#in-dialog', null],
-  ['rtl', '#b', null],
-]) {
-  test(`WebKit without CSS anchor positioning (Safari 17/18): ${name}, placed exactly and followed while scrolling`, async () => {
-    await open(name, { anchors: false, query: name === 'rtl' ? '&rtl=1' : '' });
-    const m = await settled(sel);
-    assertPlaced(m);
-    if (name === 'rtl') assert.ok(Math.abs(m.card.x + m.card.w - (m.target.x + m.target.w)) <= 1, 'bottom-start aligns right edges on an RTL page');
-    const anchored = await page.evaluate(() => {
-      const r = document.querySelector('shirube-root').shadowRoot;
-      return [...r.querySelectorAll('[data-anchored]')].length + document.adoptedStyleSheets.length;
-    });
-    assert.equal(anchored, 0, 'nothing anchored, no stylesheet in the document');
-    if (scroll) {
-      await page.evaluate(scroll);
-      assertPlaced(await settled(sel));
-    }
-    await noProblems();
-  });
-}
+// with anchoring hidden (tests/browser/no-anchors.js, put first in the page by the server).
+noAnchorCases('WebKit (as Safari 17/18)', { open, problems: (p) => p.problems(), close: async () => {}, sleep });
