@@ -1262,7 +1262,7 @@ impl Inner {
     /// The page's path or query changed since it was last seen: a page view for the engine.
     fn url_changed(&mut self, shell: &Shell) {
         let (p, q) = nav::location(&self.win);
-        if (p.clone(), q.clone()) != self.url {
+        if p != self.url.0 || q != self.url.1 {
             self.url = (p.clone(), q.clone());
             let fx = self.engine.handle(now(), Input::PageView { path: p, query: q });
             self.apply(fx, shell);
