@@ -1204,9 +1204,9 @@ impl Inner {
         let Some(w) = self.widgets.iter().find(|w| w.flow == flow) else { return };
         let sel = ["[", key.0.as_str(), "=\"", &key.1.replace('"', ""), "\"]"].concat();
         if let Some(e) = w.root.query_selector(&sel).ok().flatten().and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-            let _ = e.focus();
+            crate::dom::focus::focus_in_place(&e);
         } else if let Some(c) = &w.card {
-            let _ = c.focus();
+            crate::dom::focus::focus_in_place(c);
         }
     }
 
@@ -1294,6 +1294,8 @@ impl Inner {
             anchored: bool,
             target_at: Option<(f64, f64)>,
             size: Option<(f64, f64)>,
+            /// The card's height limit (`position::fit`), its body scrolling; `None`: none.
+            max_h: Option<f64>,
         }
         // Anchors of flows that no longer show a widget at a target go back first.
         // (A scroll changes neither, so its layouts skip this.)
@@ -1329,10 +1331,19 @@ impl Inner {
                 Some((_, t, cl, until)) => (Some(layout::rect(t)), layout::clip(vp, cl), *until > 0.0 && now() < *until),
                 None => (None, vp, false),
             };
+            // The card's natural size: a body that scrolls because of an earlier limit counts
+            // whole. A scroll changes neither, and reuses the size as fitted.
             let size = match w.written.size {
                 Some(s) if scrolled => Some(s),
-                _ => w.card.as_ref().map(|c| (c.offset_width() as f64, c.offset_height() as f64)),
+                _ => w.card.as_ref().map(|c| {
+                    let hidden = w.scroller.as_ref().map_or(0, |b| b.scroll_height() - b.client_height()).max(0);
+                    (c.offset_width() as f64, (c.offset_height() + hidden) as f64)
+                }),
             };
+            // Judged again on every layout but a scroll's (the room beside the target changes
+            // as it scrolls, but writing the limit in every frame of a scroll would restyle the
+            // card in each).
+            let limit = |fitted: Option<f64>| if scrolled { w.written.max_h } else { fitted };
             let mut anchored = match (target, &w.view.kind) {
                 (Some((f, _, _, _)), _) if scrolled => self.anchors.name(*f).is_some(),
                 (Some((f, t, _, _)), Kind::Step(s)) if !s.centered => self.anchors.hold(*f, t).is_some(),
@@ -1376,12 +1387,16 @@ impl Inner {
                 (true, Some(r)) => Some((r.x, r.y)),
                 _ => None,
             };
-            let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None, anchored, target_at: trect.map(|r| (r.x, r.y)), size };
+            let mut plan = Plan { flow: w.flow, card: None, beacon: None, overlay: None, anchored, target_at: trect.map(|r| (r.x, r.y)), size, max_h: None };
             let rtl = w.rtl;
             match &w.view.kind {
                 Kind::Step(s) => {
                     if let (Some(size), Some(r)) = (size, trect.filter(|_| !s.centered)) {
-                        let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: s.placement, offset: s.offset as f64, margin: 8.0, arrow_inset: 16.0, rtl });
+                        let mut q = Request { reference: r, clip, viewport: vp, size, placement: s.placement, offset: s.offset as f64, margin: 8.0, arrow_inset: 16.0, rtl };
+                        plan.max_h = limit(position::fit(&q));
+                        q.size.1 = plan.max_h.map_or(size.1, |m| m.min(size.1));
+                        plan.size = Some(q.size);
+                        let p = position::compute(&q);
                         plan.card = Some((At::new(p.x, p.y, origin), p.side.as_str(), p.arrow, p.hidden));
                         if w.overlay.is_some() {
                             let hole = r.intersect(&clip);
@@ -1401,7 +1416,10 @@ impl Inner {
                                 checked.push(w.flow);
                             }
                         }
-                    } else if let Some(size) = size {
+                    } else if let Some(mut size) = size {
+                        plan.max_h = limit(position::fit_centered(&vp, size.1, 8.0));
+                        size.1 = plan.max_h.map_or(size.1, |m| m.min(size.1));
+                        plan.size = Some(size);
                         let (x, y) = position::center(&vp, size);
                         plan.card = Some((At::new(x, y, None), "", 0.0, false));
                         if w.overlay.is_some() {
@@ -1416,13 +1434,20 @@ impl Inner {
                         let bx = if rtl { r.x - 10.0 } else { r.right() - 10.0 };
                         plan.beacon = Some((At::new(bx.round(), (r.y - 10.0).round(), origin), hidden));
                         if let Some(size) = size {
-                            let p = position::compute(&Request { reference: r, clip, viewport: vp, size, placement: h.placement, offset: 14.0, margin: 8.0, arrow_inset: 16.0, rtl });
+                            let mut q = Request { reference: r, clip, viewport: vp, size, placement: h.placement, offset: 14.0, margin: 8.0, arrow_inset: 16.0, rtl };
+                            plan.max_h = limit(position::fit(&q));
+                            q.size.1 = plan.max_h.map_or(size.1, |m| m.min(size.1));
+                            plan.size = Some(q.size);
+                            let p = position::compute(&q);
                             plan.card = Some((At::new(p.x, p.y, origin), p.side.as_str(), p.arrow, p.hidden));
                         }
                     }
                 }
                 Kind::Announcement(_) => {
-                    if let Some(size) = size {
+                    if let Some(mut size) = size {
+                        plan.max_h = limit(position::fit_centered(&vp, size.1, 8.0));
+                        size.1 = plan.max_h.map_or(size.1, |m| m.min(size.1));
+                        plan.size = Some(size);
                         let (x, y) = position::center(&vp, size);
                         plan.card = Some((At::new(x, y, None), "", 0.0, false));
                     }
@@ -1450,6 +1475,22 @@ impl Inner {
             done.size = plan.size;
             let anchor = if plan.anchored { self.anchors.name(plan.flow) } else { None };
             if let (Some((at, side, arrow, hidden)), Some(card)) = (plan.card, &w.card) {
+                // Too tall for the room it has: limited, its body scrolls (and can be reached
+                // with the keyboard), its title and buttons stay in view.
+                if done.max_h != plan.max_h {
+                    let st = card.style();
+                    match plan.max_h {
+                        Some(h) => drop(st.set_property("max-height", &px(h as i64))),
+                        None => drop(st.remove_property("max-height")),
+                    }
+                    if let Some(b) = &w.scroller {
+                        let _ = match plan.max_h {
+                            Some(_) => b.set_attribute("tabindex", "0"),
+                            None => b.remove_attribute("tabindex"),
+                        };
+                    }
+                    done.max_h = plan.max_h;
+                }
                 place(card, at, anchor, hidden, &mut done.card_at, &mut done.card_hidden);
                 if !side.is_empty() && done.side != side {
                     let _ = card.set_attribute("data-side", side);

@@ -2,6 +2,7 @@
 //! ([`Facts`]), and explains in words a CS person can act on why a condition does not hold
 //! (for debug mode). Pure: the current time is a field of the facts.
 
+use crate::core::text::join;
 use crate::core::duration::DAY;
 use crate::core::json::Json;
 use crate::core::model::{Cond, Model};
@@ -176,7 +177,7 @@ fn why(c: &Cond, m: &Model, f: &Facts, depth: u8) -> Option<String> {
         Cond::Any(v) if v.is_empty() => "an empty `any` never holds".into(),
         Cond::Any(v) => {
             let parts: Vec<String> = v.iter().filter_map(|c| why(c, m, f, depth + 1)).collect();
-            format!("none of these holds: {}", parts.join("; "))
+            format!("none of these holds: {}", join(&parts, "; "))
         }
         Cond::Not(inner) => format!("it must not be true that {}", describe(inner, m)),
         Cond::Trait { name, op, value } => {
@@ -218,7 +219,7 @@ fn why(c: &Cond, m: &Model, f: &Facts, depth: u8) -> Option<String> {
             format!("the user has not {} the flow `{}`", s, id)
         }
         Cond::Page(g) => format!("the page is {}, which does not match {}", f.path, g),
-        Cond::Locale(ls) => format!("the language is {}, not {}", f.locale, ls.join(" or ")),
+        Cond::Locale(ls) => format!("the language is {}, not {}", f.locale, join(ls, " or ")),
         Cond::Audience(i) => {
             let (name, c) = m.audiences.get(*i).map(|(n, c)| (n.as_str(), Some(c))).unwrap_or(("?", None));
             let inner = c.and_then(|c| why(c, m, f, depth + 1)).unwrap_or_default();
@@ -260,7 +261,7 @@ fn describe(c: &Cond, m: &Model) -> String {
         }
         Cond::Audience(i) => format!("the user is in the audience `{}`", m.audiences.get(*i).map(|(n, _)| n.as_str()).unwrap_or("?")),
         Cond::Page(g) => format!("the page matches {}", g),
-        Cond::Locale(ls) => format!("the language is {}", ls.join(" or ")),
+        Cond::Locale(ls) => format!("the language is {}", join(ls, " or ")),
         _ => "the inner condition holds".into(),
     }
 }

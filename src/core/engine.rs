@@ -10,6 +10,7 @@
 //! daily cap). Only one blocking flow (tour, survey, modal announcement) shows at a time, chosen
 //! by priority; others triggered meanwhile wait in `pending` and start when it ends.
 
+use crate::core::text::join;
 use crate::core::condition::{self, Facts, FlowFacts};
 use crate::core::event::Event;
 use crate::core::json::{Json, Key, Node};
@@ -877,10 +878,10 @@ impl Engine {
         let Some(f) = self.model.flows.get(flow) else { return };
         let (policy, wait_ms, selectors, click) = match &f.body {
             Body::Tour(t) => match t.steps.get(step) {
-                Some(s) => (s.if_missing, s.wait_ms, s.target.join(" || "), s.advance.click),
+                Some(s) => (s.if_missing, s.wait_ms, join(&s.target, " || "), s.advance.click),
                 None => return,
             },
-            Body::Hint(h) => (IfMissing::Wait, 5000, h.target.join(" || "), false),
+            Body::Hint(h) => (IfMissing::Wait, 5000, join(&h.target, " || "), false),
             _ => return,
         };
         let is_hint = matches!(f.body, Body::Hint(_));
@@ -1398,8 +1399,8 @@ impl Engine {
                     Phase::Locate => "starting: looking for its target".to_string(),
                     Phase::Wait(_) => {
                         let sel = match &f.body {
-                            Body::Tour(t) => t.steps.get(r.step).map(|s| s.target.join(" || ")).unwrap_or_default(),
-                            Body::Hint(h) => h.target.join(" || "),
+                            Body::Tour(t) => t.steps.get(r.step).map(|s| join(&s.target, " || ")).unwrap_or_default(),
+                            Body::Hint(h) => join(&h.target, " || "),
                             _ => String::new(),
                         };
                         format!("waiting for its target: nothing on this page matches `{}`", sel)

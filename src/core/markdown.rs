@@ -250,7 +250,7 @@ pub fn plain_text(text: &str) -> String {
             Block::Bullets(l) | Block::Numbered(l) => out.extend(l.iter().map(|i| plain(i))),
         }
     }
-    out.join(" ")
+    crate::core::text::join(&out, " ")
 }
 
 #[cfg(test)]

@@ -198,6 +198,41 @@ pub fn compute(q: &Request) -> Position {
     Position { x, y, side: chosen, arrow: arrow.round(), hidden }
 }
 
+/// Below this, a tooltip limited to the room beside its target would show too little of its
+/// text; it then takes the viewport's height and covers the target instead.
+pub const MIN_FIT: f64 = 160.0;
+
+/// The height a tooltip of natural size `q.size` may take so that nothing of it is off-screen
+/// (its body then scrolls, and its title and buttons stay in view): `None` when it fits as it
+/// is on a side `compute` tries (crosswise inside the viewport too). Else the room of the
+/// roomier side above or below the target, where it then sits beside the target, when that
+/// room is at least `MIN_FIT`; else the viewport's height minus the margins, if it is taller
+/// than that (it then covers the target rather than leave the screen).
+pub fn fit(q: &Request) -> Option<f64> {
+    let (w, h) = q.size;
+    let r = q.reference.intersect(&q.clip).unwrap_or(q.reference);
+    let vp = &q.viewport;
+    let most = vp.h - 2.0 * q.margin;
+    let fits = |s: Side| {
+        let (need, cross, span) = if s.vertical() { (h, w, vp.w) } else { (w, h, vp.h) };
+        room(s, &r, vp, q.offset, q.margin) >= need && cross <= span - 2.0 * q.margin
+    };
+    if h <= most && [Side::Bottom, Side::Top, Side::Right, Side::Left].into_iter().any(fits) {
+        return None;
+    }
+    let beside = room(Side::Bottom, &r, vp, q.offset, q.margin).max(room(Side::Top, &r, vp, q.offset, q.margin)).floor();
+    if beside >= MIN_FIT && beside < h {
+        return Some(beside);
+    }
+    (h > most).then(|| most.floor().max(0.0))
+}
+
+/// The height a centred card may take: the viewport's minus the margins, when it is taller.
+pub fn fit_centered(viewport: &Rect, h: f64, margin: f64) -> Option<f64> {
+    let most = (viewport.h - 2.0 * margin).floor().max(0.0);
+    (h > most).then_some(most)
+}
+
 /// The tooltip for a step without a target (or shown centred): the middle of the viewport.
 pub fn center(viewport: &Rect, size: (f64, f64)) -> (f64, f64) {
     ((viewport.x + (viewport.w - size.0) / 2.0).max(viewport.x).round(), (viewport.y + (viewport.h - size.1) / 2.0).max(viewport.y).round())
@@ -385,4 +420,44 @@ mod tests {
         let c = super::cutout(&vp, Some(&Rect::new(10.0, 10.0, 4.0, 4.0)), 0.0, 20.0);
         assert!(c.d.contains("A2 2"), "{}", c.d);
     }
+    #[test]
+    fn fit_keeps_tall_tooltips_on_screen() {
+        // (target, natural size, placement) → the height limit, and where `compute` then puts it.
+        let t = Rect::new(450.0, 100.0, 100.0, 40.0);
+        // Fits below as it is: no limit.
+        assert_eq!(fit(&req(t, (300.0, 400.0), Bottom)), None);
+        // Taller than the room below (800 - 140 - 10 - 8 = 642) and above (100 - 10 - 8 = 82),
+        // too wide for the sides: limited to the room below, and placed there.
+        let q = req(t, (300.0, 2000.0), Bottom);
+        assert_eq!(fit(&q), Some(642.0));
+        let p = compute(&Request { size: (300.0, 642.0), ..q });
+        assert_eq!((p.side, p.y, p.y + 642.0 <= 800.0 - 8.0), (Side::Bottom, 150.0, true));
+        // The same with a preferred top: still the roomier side, below.
+        let q = req(t, (300.0, 2000.0), Top);
+        assert_eq!(fit(&q), Some(642.0));
+        assert_eq!(compute(&Request { size: (300.0, 642.0), ..q }).side, Side::Bottom);
+        // Too tall for either side but not the viewport, and no side with MIN_FIT room:
+        // no limit; it covers the target, shifted inside the viewport.
+        let mid = Rect::new(0.0, 0.0, 1000.0, 300.0);
+        let q = Request { viewport: mid, clip: mid, ..req(Rect::new(450.0, 110.0, 100.0, 80.0), (900.0, 250.0), Bottom) };
+        assert_eq!(fit(&q), None);
+        // Taller than the viewport with no room beside: the viewport minus the margins.
+        let q = Request { viewport: mid, clip: mid, ..req(Rect::new(450.0, 110.0, 100.0, 80.0), (900.0, 900.0), Bottom) };
+        assert_eq!(fit(&q), Some(284.0));
+        let p = compute(&Request { size: (900.0, 284.0), ..q });
+        assert_eq!(p.y, 8.0);
+        // Beside the target on the right when it is narrow enough and no taller than the viewport.
+        let q = req(Rect::new(100.0, 100.0, 100.0, 600.0), (300.0, 700.0), Bottom);
+        assert_eq!(fit(&q), None);
+        assert_eq!(compute(&q).side, Side::Right);
+        // A phone held sideways (667×375), the target near the top: the room below
+        // (375 - 90 - 10 - 8).
+        let phone = Rect::new(0.0, 0.0, 667.0, 375.0);
+        let q = Request { viewport: phone, clip: phone, ..req(Rect::new(10.0, 60.0, 80.0, 30.0), (360.0, 840.0), Bottom) };
+        assert_eq!(fit(&q), Some(267.0));
+        // Centred cards: the viewport minus the margins, only when taller.
+        assert_eq!(fit_centered(&phone, 300.0, 8.0), None);
+        assert_eq!(fit_centered(&phone, 841.0, 8.0), Some(359.0));
+    }
+
 }

@@ -1,4 +1,4 @@
-//! Substring search and replace without std's `&str` patterns.
+//! Substring search and replace without std's `&str` patterns, and joining.
 //!
 //! Why: `str::find(&str)`, `contains(&str)` and `replace(&str, …)` use std's Two-Way searcher,
 //! which, like slicing a `str` by index, can panic with a message that prints a `char` with
@@ -39,6 +39,19 @@ pub fn replace(hay: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// `parts` with `sep` between them. std's `join` instantiates its copying code (about 1 KB of
+/// wasm) once per element type; this loop is a tenth of that.
+pub fn join<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p.as_ref());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +72,10 @@ mod tests {
             }
         }
         assert_eq!(replace("abc", "", "X"), "abc");
+        for parts in [&[][..], &["a"][..], &["a", "", "ふた"][..]] {
+            assert_eq!(join(parts, ", "), parts.join(", "));
+            let owned: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
+            assert_eq!(join(&owned, " → "), owned.join(" → "));
+        }
     }
 }

@@ -19,6 +19,7 @@
 //! anchored position the layout sees differ from the one it computed (a transform added
 //! later, the page replacing the target's style).
 
+use crate::core::text::join;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -120,7 +121,7 @@ impl Anchors {
             let st = h.el.style();
             let cur = st.get_property_value("anchor-name").unwrap_or_default();
             let rest: Vec<&str> = cur.split(',').map(str::trim).filter(|n| !n.is_empty() && *n != h.name).collect();
-            let _ = st.set_property_with_priority("anchor-name", &rest.join(", "), &h.before.1);
+            let _ = st.set_property_with_priority("anchor-name", &join(&rest, ", "), &h.before.1);
         } else {
             restore(&h);
         }

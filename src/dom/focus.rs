@@ -7,6 +7,15 @@ use web_sys::{Document, Element, HtmlElement};
 
 const FOCUSABLE: &str = "button:not([disabled]), [href], textarea, input, select, [tabindex]:not([tabindex=\"-1\"])";
 
+/// Focuses `e` without scrolling anything: Shirube's cards are fixed and placed in view by the
+/// layout, and a focus that scrolled would move the page (and the target) under a card whose
+/// buttons were still below the fold while it was being fitted.
+pub fn focus_in_place(e: &HtmlElement) {
+    let o = web_sys::FocusOptions::new();
+    o.set_prevent_scroll(true);
+    let _ = e.focus_with_options(&o);
+}
+
 #[derive(Default)]
 pub struct Focus {
     /// Where focus was before a blocking flow took it.
@@ -38,7 +47,7 @@ impl Focus {
             .or_else(|| card.query_selector(FOCUSABLE).ok().flatten())
             .and_then(|e| e.dyn_into::<HtmlElement>().ok())
             .unwrap_or_else(|| card.clone());
-        let _ = target.focus();
+        focus_in_place(&target);
         let landed = card.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().and_then(|r| r.active_element());
         self.pending = if landed.as_ref() == Some(target.as_ref()) { None } else { Some((target, doc.active_element())) };
     }
@@ -50,7 +59,7 @@ impl Focus {
         if !target.is_connected() || doc.active_element() != before {
             return;
         }
-        let _ = target.focus();
+        focus_in_place(&target);
         if doc.active_element() == before {
             self.pending = Some((target, before));
         }

@@ -18,6 +18,8 @@ pub struct Widget {
     /// The positioned card (tour step, hint tooltip, modal, panel), if any.
     pub card: Option<HtmlElement>,
     pub arrow: Option<HtmlElement>,
+    /// The card's body, which scrolls when the layout limits the card's height.
+    pub scroller: Option<HtmlElement>,
     pub beacon: Option<HtmlElement>,
     /// The overlay's `<path>`, and its `<svg>`, which the layout moves.
     pub overlay: Option<Element>,
@@ -64,8 +66,10 @@ pub struct Written {
     pub overlay_at: Option<At>,
     /// Where the target was (its top left in the viewport) when this was written.
     pub target_at: Option<(f64, f64)>,
-    /// The card's size (offsetWidth, offsetHeight) when this was written.
+    /// The card's size when this was written: its width, and its height as fitted.
     pub size: Option<(f64, f64)>,
+    /// The card's height limit (`max-height`), if it has one.
+    pub max_h: Option<f64>,
     /// When (ms) the target was last seen at another place (or first seen).
     pub target_since: f64,
 }
@@ -181,8 +185,8 @@ fn close_button(doc: &Document, label: &str) -> Option<Element> {
     Some(e)
 }
 
-/// The title and body of a card, labelling the dialog.
-fn heading_and_body(doc: &Document, card: &Element, id: &str, title: Option<&str>, body: Option<&str>) {
+/// The title and body of a card, labelling the dialog; returns the body.
+fn heading_and_body(doc: &Document, card: &Element, id: &str, title: Option<&str>, body: Option<&str>) -> Option<HtmlElement> {
     if let Some(t) = title {
         if let Some(h) = el(doc, "h2", "") {
             set(&h, "id", &[id, "-t"].concat());
@@ -202,8 +206,10 @@ fn heading_and_body(doc: &Document, card: &Element, id: &str, title: Option<&str
             markdown_into(doc, &d, b);
             set(card, "aria-describedby", &[id, "-b"].concat());
             let _ = card.append_child(&d);
+            return html(d);
         }
     }
+    None
 }
 
 /// A title: inline Markdown only (no paragraphs inside a heading).
@@ -234,7 +240,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
     set(&root, "data-flow-index", &v.flow.to_string());
     let mut id = String::from("sb");
     crate::core::json::write_int(&mut id, uid as i64);
-    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, beacon: None, overlay: None, overlay_layer: None, view: v.clone(), rtl, written: Written::default() };
+    let mut w = Widget { flow: v.flow, root: root.clone(), card: None, arrow: None, scroller: None, beacon: None, overlay: None, overlay_layer: None, view: v.clone(), rtl, written: Written::default() };
     let dir = if rtl { "rtl" } else { "ltr" };
     match &v.kind {
         Kind::Step(s) => {
@@ -261,7 +267,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
             if s.dismissible {
                 add(&c, close_button(doc, v.close_label))?;
             }
-            heading_and_body(doc, &c, &id, s.title.as_deref(), s.body.as_deref());
+            w.scroller = heading_and_body(doc, &c, &id, s.title.as_deref(), s.body.as_deref());
             let footer = el(doc, "div", "footer")?;
             if let Some(p) = &s.progress {
                 let prog = text_el(doc, "span", "progress", p)?;
@@ -293,7 +299,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
                 let _ = c.append_child(&a);
                 w.arrow = html(a);
                 add(&c, close_button(doc, v.close_label))?;
-                heading_and_body(doc, &c, &id, h.title.as_deref(), Some(&h.body));
+                w.scroller = heading_and_body(doc, &c, &id, h.title.as_deref(), Some(&h.body));
                 let _ = root.append_child(&c);
                 w.card = html(c);
             }
@@ -313,7 +319,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
             if a.dismissible {
                 add(&c, close_button(doc, v.close_label))?;
             }
-            heading_and_body(doc, &c, &id, a.title.as_deref(), Some(&a.body));
+            let body = heading_and_body(doc, &c, &id, a.title.as_deref(), Some(&a.body));
             if !a.buttons.is_empty() {
                 let bs = el(doc, "div", if a.style == AnnouncementStyle::Banner { "buttons" } else { "footer" })?;
                 let inner = if a.style == AnnouncementStyle::Banner { bs.clone() } else { el(doc, "div", "buttons")? };
@@ -328,6 +334,7 @@ pub fn build(doc: &Document, v: &View, rtl: bool, uid: u32) -> Option<Widget> {
             let _ = root.append_child(&c);
             if modal {
                 w.card = html(c);
+                w.scroller = body;
             }
         }
         Kind::Checklist(c) => {

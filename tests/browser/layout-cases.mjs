@@ -1,8 +1,9 @@
 // The tour layout matrix run in Firefox (tests/firefox) and WebKit (tests/webkit), written once:
 // targets in scroll containers, under a sticky header, in a transformed ancestor, above
 // z-index 999999, in a shadow root and a modal <dialog>, rendered late, never rendered,
-// removed mid-step, a page that replaces the target's inline style, right to left, and the
-// keyboard. Each checks the placement with tests/browser/placement.mjs. (Chromium runs the
+// removed mid-step, a page that replaces the target's inline style, right to left, the
+// keyboard, and a step taller than the viewport (`tallCardCases`, also run by Chromium). Each
+// checks the placement with tests/browser/placement.mjs. (Chromium runs the
 // same layouts in tests/browser/tours.test.mjs with Playwright's own tools.) `noAnchorCases`,
 // the layouts with CSS anchor positioning hidden (as in Safari 17/18), runs in Chromium and
 // WebKit.
@@ -178,6 +179,8 @@ export function layoutCases(label, layer) {
     assert.ok(names.includes('flow_dismissed'), names.join(' '));
     await done(page);
   });
+
+  tallCardCases(label, layer);
 }
 
 /**
@@ -214,4 +217,69 @@ export function noAnchorCases(label, layer) {
       await layer.close(page);
     });
   }
+}
+
+/**
+ * A step whose text is far taller than the viewport (the `long` fixture): beside its target,
+ * its height is limited to the room below it and its body scrolls, its title and buttons stay
+ * on screen, focus lands on its button without scrolling the page, and the centred step after
+ * it fits the viewport the same way. (Before: the card ran off the bottom of the screen, and
+ * focusing its off-screen button scrolled the page until the target, and the card with it,
+ * were gone: a grey screen.)
+ */
+export function tallCardCases(label, layer) {
+  test(`${label}: a step taller than the viewport fits beside its target, its body scrolling, its buttons in view`, async () => {
+    const page = await layer.open('long');
+    const m = await settledStep(page, '#b', layer.sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    const card = () => {
+      const root = document.querySelector('shirube-root');
+      const c = root.shadowRoot.querySelector('[data-shirube-step]');
+      const body = c.querySelector('.body');
+      const r = (e) => e.getBoundingClientRect();
+      const vh = document.documentElement.clientHeight;
+      const inView = (e) => { const b = r(e); return b.top >= -0.5 && b.bottom <= vh + 0.5 && document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === root; };
+      const active = root.shadowRoot.activeElement;
+      return {
+        step: c.dataset.shirubeStep, scrollY: window.scrollY, card: r(c).toJSON(), vh,
+        buttonInView: inView(c.querySelector('[data-shirube-action=next]')),
+        titleInView: inView(c.querySelector('h2')),
+        bodyScrolls: body.scrollHeight > body.clientHeight + 100, bodyTabindex: body.getAttribute('tabindex'),
+        focused: active && active.getAttribute('data-shirube-action'),
+      };
+    };
+    await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.activeElement, { timeout: 3000 });
+    const first = await page.evaluate(card);
+    assert.equal(first.scrollY, 0, 'the target was in view: the page did not scroll, not even to focus the button');
+    assert.ok(first.buttonInView && first.titleInView, JSON.stringify(first));
+    assert.ok(first.bodyScrolls, 'the body scrolls');
+    assert.equal(first.bodyTabindex, '0', 'the scrolling body can be reached with the keyboard');
+    assert.equal(first.focused, 'next', 'focus on the primary button');
+    // The centred step after it: inside the viewport, its button in view.
+    await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-action=next]').click());
+    await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=end]'), { timeout: 3000 });
+    let end;
+    for (let i = 0; i < 50; i++) {
+      await layer.sleep(60);
+      end = await page.evaluate(() => {
+        const root = document.querySelector('shirube-root');
+        const c = root.shadowRoot.querySelector('[data-shirube-step]');
+        const b = c.getBoundingClientRect();
+        const btn = c.querySelector('.btn.primary').getBoundingClientRect();
+        const vh = document.documentElement.clientHeight;
+        const vw = document.documentElement.clientWidth;
+        const body = c.querySelector('.body');
+        return {
+          visible: getComputedStyle(c).visibility === 'visible', inside: b.top >= -0.5 && b.bottom <= vh + 0.5 && b.left >= -0.5 && b.right <= vw + 0.5,
+          button: btn.top >= 0 && btn.bottom <= vh && document.elementFromPoint(btn.x + btn.width / 2, btn.y + btn.height / 2) === root,
+          centred: Math.abs(b.top + b.height / 2 - vh / 2) <= 1, bodyScrolls: body.scrollHeight > body.clientHeight + 100,
+        };
+      });
+      if (end.visible && end.inside && end.button) break;
+    }
+    assert.deepEqual(end, { visible: true, inside: true, button: true, centred: true, bodyScrolls: true });
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
-import { noAnchorCases } from './layout-cases.mjs';
+import { noAnchorCases, tallCardCases } from './layout-cases.mjs';
 
 let server, browser;
 before(async () => {
@@ -276,7 +276,9 @@ for (const [name, viewport, dsf] of [['phone', { width: 375, height: 667 }, 1], 
 }
 
 // The same layouts where the browser has no anchor positioning (tests/browser/layout-cases.mjs).
-noAnchorCases('Chromium', { open, problems: async (page) => page.problems, close: (page) => page.close(), sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)) });
+const layer = { open, problems: async (page) => page.problems, close: (page) => page.close(), sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)) };
+noAnchorCases('Chromium', layer);
+tallCardCases('Chromium', layer);
 
 test('without CSS anchor positioning: right to left', async () => {
   const page = await open('rtl', { query: '&rtl=1', anchors: false });

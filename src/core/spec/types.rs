@@ -6,6 +6,7 @@
 //! Decoding here checks shapes and syntax only; meaning across the document (references, cycles,
 //! flows that can never show) is `validate`'s job.
 
+use crate::core::text::join;
 use super::leaf::*;
 use super::wire::{describe_field, doc, object_schema, Cx, Fields, Map, Obj, SchemaGen, Sp, Wire};
 use crate::core::diagnostic::did_you_mean;
@@ -207,9 +208,9 @@ impl Wire for Condition {
                 let (hint, at) = match o.entries.first() {
                     Some((k, _)) => match did_you_mean(&k.s, CONDITION_KEYS.iter().copied()) {
                         Some(s) => (format!("did you mean `{}`?", s), k.at),
-                        None => (format!("use one of: {}", CONDITION_KEYS.join(", ")), k.at),
+                        None => (format!("use one of: {}", join(CONDITION_KEYS, ", ")), k.at),
                     },
-                    None => (format!("use one of: {}", CONDITION_KEYS.join(", ")), n.at),
+                    None => (format!("use one of: {}", join(CONDITION_KEYS, ", ")), n.at),
                 };
                 cx.error(at, "invalid-condition", "a condition needs one deciding key".into(), Some(hint));
                 return None;
@@ -405,7 +406,7 @@ fn decode_trait(n: &Node, mut o: Obj, cx: &mut Cx) -> Option<Condition> {
             let extra = o.entries.iter().find(|(k, _)| k.s != "trait");
             let hint = match extra.and_then(|(k, _)| did_you_mean(&k.s, ops.iter().copied())) {
                 Some(s) => format!("did you mean `{}`?", s),
-                None => format!("operators: {}", ops.join(", ")),
+                None => format!("operators: {}", join(&ops, ", ")),
             };
             cx.error(extra.map(|(k, _)| k.at).unwrap_or(n.at), "invalid-condition", format!("the condition on trait `{}` needs one operator", name), Some(hint));
             return None;
@@ -557,7 +558,7 @@ impl Wire for Action {
                 let first = o.entries.first();
                 let hint = match first.and_then(|(k, _)| did_you_mean(&k.s, ACTION_KEYS.iter().copied())) {
                     Some(s) => format!("did you mean `{}`?", s),
-                    None => format!("use one of: {}", ACTION_KEYS.join(", ")),
+                    None => format!("use one of: {}", join(ACTION_KEYS, ", ")),
                 };
                 cx.error(first.map(|(k, _)| k.at).unwrap_or(n.at), "invalid-action", "an action object needs one of startFlow, goTo, navigate, openUrl, track, call".into(), Some(hint));
                 return None;
@@ -908,7 +909,7 @@ impl Wire for Flow {
         let kind = if o.has("kind") {
             o.opt::<FlowKind>(cx, "kind")
         } else {
-            cx.error(n.at, "missing-key", "a flow needs the key `kind`".into(), Some(format!("one of: {}", FlowKind::WORDS.join(", "))));
+            cx.error(n.at, "missing-key", "a flow needs the key `kind`".into(), Some(format!("one of: {}", join(FlowKind::WORDS, ", "))));
             None
         };
         let common = FlowCommon::decode_fields(&mut o, cx);
@@ -934,7 +935,7 @@ impl Wire for Flow {
         let what = format!("a {} flow", kind.as_str());
         let elsewhere = |key: &str| -> Option<String> {
             let owners: Vec<&str> = KINDS.iter().filter(|k| kind_keys(**k).contains(&key)).map(|k| k.as_str()).collect();
-            (!owners.is_empty()).then(|| format!("`{}` belongs to {} flows, but this flow's kind is {}", key, owners.join(" and "), kind.as_str()))
+            (!owners.is_empty()).then(|| format!("`{}` belongs to {} flows, but this flow's kind is {}", key, join(&owners, " and "), kind.as_str()))
         };
         o.finish(cx, &what, &known, &elsewhere);
         Some(Flow { common, at: n.at, ptr, body })

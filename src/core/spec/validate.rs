@@ -5,6 +5,7 @@
 //!
 //! It reports, it never fails: every input, however broken, yields diagnostics and no panic.
 
+use crate::core::text::join;
 use super::leaf::{Id, Ref, Text as WText};
 use super::types::{self as w, Condition, FlowBody};
 use super::wire::{Cx, Wire};
@@ -83,7 +84,7 @@ fn list_hint(kind: &str, ids: &[String], wanted: &str) -> String {
     }
     let shown: Vec<&str> = ids.iter().take(8).map(|s| s.as_str()).collect();
     let more = if ids.len() > 8 { ", …" } else { "" };
-    format!("{} in this spec: {}{}", kind, shown.join(", "), more)
+    format!("{} in this spec: {}{}", kind, join(&shown, ", "), more)
 }
 
 impl<'c> Builder<'c> {
@@ -290,7 +291,7 @@ impl<'c> Builder<'c> {
             let path: Vec<&str> = start.iter().filter_map(|i| ms.get(*i).map(|m| m.id.as_str())).collect();
             if let Some(id) = start.first().and_then(|i| wire.get(*i)).and_then(|m| m.id.as_ref()) {
                 let (at, ptr) = (id.at, id.ptr.clone());
-                self.error_at(at, &ptr, "milestone-cycle", format!("milestones depend on each other in a circle: {} → {}", path.join(" → "), path.first().unwrap_or(&"")), Some("a milestone made of milestones cannot include itself".into()));
+                self.error_at(at, &ptr, "milestone-cycle", format!("milestones depend on each other in a circle: {} → {}", join(&path, " → "), path.first().unwrap_or(&"")), Some("a milestone made of milestones cannot include itself".into()));
             }
         }
     }
@@ -316,7 +317,7 @@ impl<'c> Builder<'c> {
             let path: Vec<&str> = cyc.iter().filter_map(|i| aud.get(*i).map(|a| a.0.as_str())).collect();
             if let Some((k, _)) = cyc.first().and_then(|i| wire.get(*i)) {
                 let (at, ptr) = (k.at, k.ptr.clone());
-                self.error_at(at, &ptr, "audience-cycle", format!("audiences refer to each other in a circle: {} → {}", path.join(" → "), path.first().unwrap_or(&"")), Some("an audience cannot include itself, directly or through others".into()));
+                self.error_at(at, &ptr, "audience-cycle", format!("audiences refer to each other in a circle: {} → {}", join(&path, " → "), path.first().unwrap_or(&"")), Some("an audience cannot include itself, directly or through others".into()));
             }
         }
     }
@@ -334,7 +335,7 @@ impl<'c> Builder<'c> {
                     &ptr,
                     "unsupported-locale",
                     format!("text in `{}`, which is not in locales.supported", loc),
-                    Some(format!("add \"{}\" to locales.supported, or remove this text (supported: {})", loc, self.supported.join(", "))),
+                    Some(format!("add \"{}\" to locales.supported, or remove this text (supported: {})", loc, join(&self.supported, ", "))),
                 );
             }
             out.push((loc, s.clone()));
@@ -347,7 +348,7 @@ impl<'c> Builder<'c> {
                 &ptr,
                 "missing-default-locale",
                 format!("this text has no `{}` version, the default locale", self.default_locale),
-                Some(if has.is_empty() { "add the text".into() } else { format!("it has {}; users in other languages would see nothing", has.join(", ")) }),
+                Some(if has.is_empty() { "add the text".into() } else { format!("it has {}; users in other languages would see nothing", join(&has, ", ")) }),
             );
         }
         m::Text(out)
@@ -377,7 +378,7 @@ impl<'c> Builder<'c> {
                 for l in ls {
                     if !self.supported.contains(&l.0.v) {
                         let (at, ptr, v) = (l.0.at, l.0.ptr.clone(), l.0.v.clone());
-                        self.report(Severity::Warning, at, &ptr, "unsupported-locale", format!("`{}` is not in locales.supported, so no user has it", v), Some(format!("supported: {}", self.supported.join(", "))));
+                        self.report(Severity::Warning, at, &ptr, "unsupported-locale", format!("`{}` is not in locales.supported, so no user has it", v), Some(format!("supported: {}", join(&self.supported, ", "))));
                     }
                 }
                 Cond::Locale(ls.iter().map(|l| l.0.v.clone()).collect())
@@ -577,7 +578,7 @@ fn never(c: &Cond, model: &Model, flow: usize, once: bool, depth: u8) -> Option<
         Cond::Any(v) if v.is_empty() => Some("its audience has `any: []`, which never holds".into()),
         Cond::Any(v) => {
             let reasons: Vec<String> = v.iter().filter_map(|c| never(c, model, flow, once, depth + 1)).collect();
-            (reasons.len() == v.len()).then(|| reasons.join("; and "))
+            (reasons.len() == v.len()).then(|| join(&reasons, "; and "))
         }
         Cond::All(v) => {
             if let Some(r) = v.iter().find_map(|c| never(c, model, flow, once, depth + 1)) {
@@ -601,7 +602,7 @@ fn never(c: &Cond, model: &Model, flow: usize, once: bool, depth: u8) -> Option<
         Cond::Flow { state: w::FlowState::Completed | w::FlowState::Seen | w::FlowState::Dismissed, flow: f } if *f == flow && once => {
             Some("it requires its own earlier showing, but it shows only once".into())
         }
-        Cond::Locale(ls) if !ls.iter().any(|l| model.supported.contains(l)) => Some(format!("the locale {} is not supported, so no user has it", ls.join(", "))),
+        Cond::Locale(ls) if !ls.iter().any(|l| model.supported.contains(l)) => Some(format!("the locale {} is not supported, so no user has it", join(ls, ", "))),
         Cond::Audience(i) => model.audiences.get(*i).and_then(|(_, c)| never(c, model, flow, once, depth + 1)),
         _ => None,
     }

@@ -170,7 +170,7 @@ impl<'a> Obj<'a> {
             cx.push(&k.s);
             let hint = match did_you_mean(&k.s, known.iter().copied()) {
                 Some(s) => Some(format!("did you mean `{}`?", s)),
-                None => elsewhere(&k.s).or_else(|| Some(format!("known keys here: {}", known.join(", ")))),
+                None => elsewhere(&k.s).or_else(|| Some(format!("known keys here: {}", crate::core::text::join(known, ", ")))),
             };
             cx.error(k.at, "unknown-key", format!("`{}` is not a key of {}", k.s, what), hint);
             cx.pop();
@@ -524,7 +524,7 @@ macro_rules! wire_enum {
                 let s = match &n.v {
                     $crate::core::json::Json::Str(s) => s,
                     _ => {
-                        cx.wrong_type(n, &format!("{}: one of {}", $what, Self::WORDS.join(", ")));
+                        cx.wrong_type(n, &format!("{}: one of {}", $what, $crate::core::text::join(&Self::WORDS, ", ")));
                         return None;
                     }
                 };
@@ -536,7 +536,7 @@ macro_rules! wire_enum {
                         let hint = match $crate::core::diagnostic::did_you_mean(s, Self::WORDS.iter().copied()) {
                             _ if logical != *s && Self::parse(&logical).is_some() => format!("did you mean `{}`? start and end follow the reading direction", logical),
                             Some(w) => format!("did you mean `{}`?", w),
-                            None => format!("use one of: {}", Self::WORDS.join(", ")),
+                            None => format!("use one of: {}", $crate::core::text::join(&Self::WORDS, ", ")),
                         };
                         cx.error(n.at, "unknown-value", format!("`{}` is not a valid {}", s, $what), Some(hint));
                         None

@@ -4,6 +4,7 @@ const one = (target, extra = {}) => ({
   version: 1, product: 'layout',
   flows: [tour('t', [{ id: 's', target, title: 'Step title', body: 'A short body for the step.', ...extra }, { id: 'end', title: 'End' }])],
 });
+const LONG = Array.from({ length: 40 }, (_, i) => `Paragraph ${i + 1}: what this part of the product does, in detail.`).join('\n\n');
 export const SPECS = {
   nested: one('#deep', { placement: 'right' }),
   sticky: one('#below', { placement: 'top' }),
@@ -18,6 +19,15 @@ export const SPECS = {
   rtl: one('#b', { placement: 'bottom-start' }),
   phone: one('#b', { placement: 'right' }),
   zoom: one('#b', { placement: 'bottom' }),
+  // Texts far taller than any test viewport: the step beside its target and the centred one
+  // after it must both fit on screen, their bodies scrolling.
+  long: {
+    version: 1, product: 'layout',
+    flows: [tour('t', [
+      { id: 's', target: '#b', placement: 'bottom', title: 'A long step', body: LONG },
+      { id: 'end', title: 'A long centred step', body: LONG },
+    ])],
+  },
   xss: {
     version: 1, product: 'xss',
     flows: [tour('t', [{ id: 's', target: '#b', title: '<img src=x onerror="window.__xss=1">Title', body: 'Body <script>window.__xss=2</script> **bold** [link](/ok) `<b>code</b>` <a href="javascript:window.__xss=3">a</a>' }])],
