@@ -9,7 +9,9 @@
 //! may call the SDK again safely. Nothing here throws into the page.
 //!
 //! Layout runs once per animation frame when something moved (scroll of any element, resize,
-//! DOM mutations, a flow shown): it measures everything first, then writes positions.
+//! DOM mutations, a flow shown), in every frame while the page's CSS transitions and animations
+//! run, and when a light check every `WATCH_MS` finds a target moved with nothing to report it:
+//! it measures everything first, then writes positions.
 
 use crate::core::engine::{Effect, Engine, Input, Target, Ui, Via};
 use crate::core::event::{self, Stamp};
@@ -55,6 +57,11 @@ pub enum Job {
     Moved,
     /// Something scrolled (the page or any element): targets moved.
     Scrolled,
+    /// A CSS transition or animation of the page started (`true`) or ended: a target may move
+    /// with no scroll, resize or DOM change (a drawer sliding in).
+    Motion(bool),
+    /// The light check for targets that moved unnoticed (see `WATCH_MS`).
+    Watch,
     /// The animation frame: measure, then place.
     Frame,
     /// Something in the DOM changed: check in the next animation frame.
@@ -132,6 +139,13 @@ pub struct Inner {
     nav: Option<NavWatch>,
     frame: Option<Frame>,
     check: Option<Frame>,
+    /// The page's CSS transitions and animations running (started, not yet ended or
+    /// cancelled) and when the last one started: while any runs, layout follows every frame.
+    motion: (u32, f64),
+    /// The next light check for targets that moved unnoticed; `chase`: it found one, and
+    /// layout follows every frame until the targets stand still.
+    watch: Option<Timeout>,
+    chase: bool,
     /// The viewport's size at the last layout (a scroll does not change it).
     viewport: Option<position::Rect>,
     /// The page's `<dialog>` elements (a live collection, fetched once).
@@ -164,6 +178,14 @@ const STILL_MS: f64 = 30.0;
 
 /// How long after a step's target is found the layout looks for a header covering it.
 const HEADER_CHECK_MS: f64 = 1500.0;
+
+/// How long layout follows every frame after the page's last transition or animation started
+/// when no end comes (an element removed mid-transition, an infinite spinner).
+const MOTION_MS: f64 = 3000.0;
+
+/// How often a shown target is measured to catch moves that nothing reports: an image above it
+/// loading, a font swapping in, a Web Animations API animation. A rect read, nothing written.
+const WATCH_MS: u32 = 400;
 
 /// `12` → `"12px"`, without `format!`.
 fn px(n: i64) -> String {
@@ -362,6 +384,9 @@ impl Shell {
             nav: None,
             frame: None,
             check: None,
+            motion: (0, 0.0),
+            watch: None,
+            chase: false,
             dialogs: None,
             viewport: None,
             store,
@@ -555,6 +580,12 @@ impl Shell {
         // Scrolling any element (capture) and resizing move targets.
         ls.extend(Listener::new(&doc, "scroll", true, true, job(&weak, |_| Some(Job::Scrolled))));
         ls.extend(Listener::new(&win, "resize", false, true, job(&weak, |_| Some(Job::Moved))));
+        // The page's CSS transitions and animations move targets without scrolling, resizing or
+        // changing the DOM (a drawer sliding in). These events bubble; Shirube's own, inside its
+        // shadow root, are not composed and never reach the document.
+        for kind in ["transitionrun", "transitionend", "transitioncancel", "animationstart", "animationend", "animationcancel"] {
+            ls.extend(Listener::new(&doc, kind, true, true, job(&weak, |e| Some(Job::Motion(matches!(e.type_().as_str(), "transitionrun" | "animationstart"))))));
+        }
         // Clicks inside Shirube's UI (delegated: one listener for every widget).
         {
             let w = weak.clone();
@@ -828,6 +859,32 @@ impl Inner {
             Job::Frame => {
                 self.frame = None;
                 self.layout(shell);
+            }
+            Job::Motion(started) => {
+                if started {
+                    self.motion = (self.motion.0 + 1, now());
+                    if !self.targets.is_empty() {
+                        self.schedule_frame(shell);
+                    }
+                } else {
+                    // One ended: where things came to rest, look again as after a DOM change
+                    // (an awaited target an animation revealed, then the layout).
+                    self.motion.0 = self.motion.0.saturating_sub(1);
+                    self.job(Job::Mutations, shell);
+                }
+            }
+            Job::Watch => {
+                self.watch = None;
+                let moved = self.targets.iter().any(|(f, t, _, _)| {
+                    let r = layout::rect(t);
+                    self.widgets.iter().any(|w| w.flow == *f && w.written.target_at != Some((r.x, r.y)))
+                });
+                if moved {
+                    self.chase = true;
+                    self.schedule_frame(shell);
+                } else {
+                    self.arm_watch(shell);
+                }
             }
             Job::Mutations => {
                 if self.check.is_none() {
@@ -1465,11 +1522,13 @@ impl Inner {
                 }
             }
         }
+        let mut moved = false;
         for plan in plans {
             let Some(w) = self.widgets.iter_mut().find(|w| w.flow == plan.flow) else { continue };
             let done = &mut w.written;
             if done.target_at != plan.target_at {
                 done.target_since = now();
+                moved = true;
             }
             done.target_at = plan.target_at;
             done.size = plan.size;
@@ -1541,10 +1600,38 @@ impl Inner {
                 layout::scroll_by(&self.doc, &entry.2, delta);
             }
         }
+        // A target moved with nothing to report it (an animation of the Web Animations API):
+        // follow it every frame until it stands still.
+        if self.chase {
+            self.chase = moved;
+            settling |= moved;
+        }
+        // The page's transitions and animations are running: follow them every frame.
+        if self.motion.0 > 0 && !self.targets.is_empty() {
+            if now() - self.motion.1 < MOTION_MS {
+                settling = true;
+            } else {
+                self.motion.0 = 0;
+            }
+        }
         if settling {
             self.schedule_frame(shell);
+        } else {
+            self.arm_watch(shell);
         }
         self.focus.retry(&self.doc);
+    }
+
+    /// Measures the shown targets again in `WATCH_MS` (while no frame is due anyway).
+    fn arm_watch(&mut self, shell: &Shell) {
+        if self.watch.is_none() && !self.targets.is_empty() {
+            let w = shell.weak();
+            self.watch = Timeout::new(WATCH_MS, move || {
+                if let Some(s) = w.upgrade() {
+                    s.dispatch(Job::Watch);
+                }
+            });
+        }
     }
 
     pub fn schedule_frame(&mut self, shell: &Shell) {

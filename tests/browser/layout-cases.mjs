@@ -2,7 +2,8 @@
 // targets in scroll containers, under a sticky header, in a transformed ancestor, above
 // z-index 999999, in a shadow root and a modal <dialog>, rendered late, never rendered,
 // removed mid-step, a page that replaces the target's inline style, right to left, the
-// keyboard, and a step taller than the viewport (`tallCardCases`, also run by Chromium). Each
+// keyboard, a step taller than the viewport (`tallCardCases`) and targets that move with
+// nothing but the movement to tell (`movingTargetCases`), both also run by Chromium. Each
 // checks the placement with tests/browser/placement.mjs. (Chromium runs the
 // same layouts in tests/browser/tours.test.mjs with Playwright's own tools.) `noAnchorCases`,
 // the layouts with CSS anchor positioning hidden (as in Safari 17/18), runs in Chromium and
@@ -14,7 +15,9 @@
 //     (`anchors: false`: with tests/browser/no-anchors.js run before the page's scripts);
 //   problems(page) → the page's errors, rejections, console errors and CSP violations so far;
 //   close(page);
-//   sleep(ms).
+//   sleep(ms);
+//   frameSampled: true where a rect read after a frame does not show a running transition as
+//     that frame did (WebKit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
@@ -181,6 +184,63 @@ export function layoutCases(label, layer) {
   });
 
   tallCardCases(label, layer);
+  movingTargetCases(label, layer);
+}
+
+/**
+ * Targets that move with no scroll, resize or DOM change of their own: before, the step was
+ * laid out once when the drawer's class changed, its target still off-screen, and stayed hidden
+ * for good (a grey screen); a target moved by the Web Animations API or by a stylesheet change
+ * left the card where it was, where the browser has no anchor positioning.
+ */
+export function movingTargetCases(label, layer) {
+  for (const early of [false, true]) {
+    test(`${label}: a target in a drawer that slides in${early ? ', opened before Shirube starts' : ''}: the step shows beside it${early ? '' : layer.frameSampled ? ' as soon as it is in view' : ' as soon as it is in view, in place in every frame'}`, async () => {
+      const page = await layer.open('drawer', { query: early ? '&open=0' : '' });
+      // The drawer opens 800 ms after load and slides for 500 ms. Then a few frames: WebKitGTK
+      // under Xvfb runs frames only now and then while nothing asks for one, and until the next
+      // one, reads the finished transition's rects as they were in the middle of it (while the
+      // screen shows them right).
+      await layer.sleep(early ? 700 : 1500);
+      await page.evaluate(async () => {
+        for (let i = 0; i < 5; i++) await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+      });
+      const m = await settledStep(page, '#in-drawer', layer.sleep);
+      assert.equal(m.side, 'right');
+      assertPlaced(m);
+      if (!early) {
+        // Every frame from the one the card first showed in had it beside its moving target,
+        // and no frame showed the whole target without its card.
+        // (WebKit samples a running transform transition at the time of each read, not per
+        // frame: a read after the frame sees the target further on than the layout did in it,
+        // so its layer sets `frameSampled` and only the settled place is checked there.)
+        assert.equal(await page.evaluate(() => window.__unshown), 0, 'frames with the target in view and the card hidden');
+        if (!layer.frameSampled) await assertEveryFramePlaced(page, { dx: 10, dy: null });
+      }
+      assert.deepEqual(await layer.problems(page), []);
+      await layer.close(page);
+    });
+  }
+
+  for (const [name, what, check] of [
+    ['animated', 'moved by the Web Animations API', (m) => assert.ok(m.target.x > 200, `the target moved: x ${m.target.x}`)],
+    ['restyled', 'pushed down by a stylesheet change', (m) => assert.ok(m.target.y > 150, `the target moved: y ${m.target.y}`)],
+  ]) {
+    for (const anchors of [true, false]) {
+      test(`${label}: a target ${what}${anchors ? '' : ', without CSS anchor positioning'}: the step follows it`, async () => {
+        const page = await layer.open(name, { anchors });
+        assertPlaced(await settledStep(page, '#b', layer.sleep));
+        // Moved 800 ms after load: wait for it to finish, then for the step to settle again.
+        await layer.sleep(1500);
+        const m = await settledStep(page, '#b', layer.sleep);
+        check(m);
+        assertPlaced(m);
+        if (!anchors) assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelectorAll('[data-anchored]').length), 0, 'nothing anchored');
+        assert.deepEqual(await layer.problems(page), []);
+        await layer.close(page);
+      });
+    }
+  }
 }
 
 /**

@@ -74,11 +74,12 @@ export function assertPlaced(m, { offset = 10 } = {}) {
 
 
 /**
- * The transformed-ancestor fixture records where the card was in every frame once it showed
- * (tests/browser/pages/layout.js): each of those frames had it at its place below the target
- * (`offset` px, left edges aligned), not only the settled one. Stops the recording.
+ * The transformed-ancestor and drawer fixtures record where the card was in every frame once
+ * it showed (tests/browser/pages/layout.js): each of those frames had it at its place, not only
+ * the settled one: `dx` and `dy` from the target (by default `offset` px below it, left edges
+ * aligned; a `dy` of null is not checked). Stops the recording.
  */
-export async function assertEveryFramePlaced(page, { offset = 10 } = {}) {
+export async function assertEveryFramePlaced(page, { offset = 10, dx = 0, dy = offset } = {}) {
   // Five more frames first: WebKitGTK under Xvfb runs animation frames only now and then while
   // nothing asks for one, so the settled step may have left fewer than three samples there.
   const trace = await page.evaluate(async () => {
@@ -87,6 +88,6 @@ export async function assertEveryFramePlaced(page, { offset = 10 } = {}) {
     return window.__trace;
   });
   assert.ok(trace.length >= 3, `frames recorded with the card shown: ${trace.length}`);
-  const off = trace.filter((s) => Math.abs(s.dx) > 1 || Math.abs(s.dy - offset) > 1);
+  const off = trace.filter((s) => Math.abs(s.dx - dx) > 1 || (dy !== null && Math.abs(s.dy - dy) > 1));
   assert.deepEqual(off, [], `${off.length} of ${trace.length} frames showed the card away from its place`);
 }

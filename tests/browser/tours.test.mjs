@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
-import { noAnchorCases, tallCardCases } from './layout-cases.mjs';
+import { noAnchorCases, tallCardCases, movingTargetCases } from './layout-cases.mjs';
 
 let server, browser;
 before(async () => {
@@ -279,6 +279,7 @@ for (const [name, viewport, dsf] of [['phone', { width: 375, height: 667 }, 1], 
 const layer = { open, problems: async (page) => page.problems, close: (page) => page.close(), sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)) };
 noAnchorCases('Chromium', layer);
 tallCardCases('Chromium', layer);
+movingTargetCases('Chromium', layer);
 
 test('without CSS anchor positioning: right to left', async () => {
   const page = await open('rtl', { query: '&rtl=1', anchors: false });

@@ -11,6 +11,10 @@ import assert from 'node:assert/strict';
 import { launch, startServer, watchProblems, sleep } from './harness.mjs';
 import { settledStep, assertPlaced } from '../browser/placement.mjs';
 import { layoutCases } from '../browser/layout-cases.mjs';
+import { readFileSync } from 'node:fs';
+
+// A browser without CSS anchor positioning (tests/browser/no-anchors.js), for `anchors: false`.
+const NO_ANCHORS = readFileSync(new URL('../browser/no-anchors.js', import.meta.url), 'utf8');
 
 let server, ff;
 before(async () => {
@@ -22,9 +26,10 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(name, { query = '', viewport = null } = {}) {
+async function open(name, { query = '', viewport = null, anchors = true } = {}) {
   const page = await ff.browser.newPage();
   if (viewport) await page.setViewport(viewport);
+  if (!anchors) await page.evaluateOnNewDocument(NO_ANCHORS);
   const problems = watchProblems(page);
   // A user per test: flows show once per user, and tests must not see each other's progress.
   await page.goto(`${server.base}/fixtures/layout.html?case=${name}&user=${name}-${Date.now()}${query}`);

@@ -34,7 +34,7 @@ async function open(name, { query = '', viewport = { width: 1280, height: 800 },
 const settled = (target) => settledStep(page, target, sleep);
 const noProblems = async () => assert.deepEqual(await page.problems(), []);
 
-layoutCases('WebKit', { open, problems: (p) => p.problems(), close: async () => {}, sleep });
+layoutCases('WebKit', { open, problems: (p) => p.problems(), close: async () => {}, sleep, frameSampled: true });
 
 // WebKit has no Navigation API: route changes are noticed in the frame after the page's DOM
 // changes, by popstate and by the light poll of `location` (src/dom/nav.rs), none of which

@@ -44,19 +44,55 @@ if (name === 'shadow') {
   root.append(b);
   document.getElementById('slot').append(host);
 }
-// The transformed-ancestor case records, for every animation frame, where the step card was
-// painted relative to its target: read in a task posted from the frame callback, so after every
-// frame callback (Shirube's writes included) and the paint, before the next frame. No frame may
-// show the card away from its place, not even the first ones.
-if (name === 'transformed') {
+// Targets that move with no scroll, resize or DOM change of their own, so nothing but the
+// movement itself can tell: a drawer sliding in with a CSS transition (?case=drawer; &open=0
+// opens it before Shirube starts, so only the transition's end is seen), the target moved by the
+// Web Animations API (?case=animated), and the page's stylesheet changed through the CSSOM,
+// pushing the target down (?case=restyled). Each happens 800 ms after the page loads.
+const drawer = () => {
+  const d = document.createElement('nav');
+  d.id = 'drawer';
+  d.className = 'drawer';
+  const b = document.createElement('button');
+  b.id = 'in-drawer';
+  b.className = 't';
+  b.textContent = 'In the drawer';
+  d.append(b);
+  document.body.append(d);
+  return d;
+};
+if (name === 'drawer') {
+  const d = drawer();
+  const open = () => d.classList.add('open');
+  if (p.get('open') === '0') requestAnimationFrame(() => requestAnimationFrame(open));
+  else setTimeout(open, 800);
+}
+if (name === 'animated') setTimeout(() => document.getElementById('b').animate([{ transform: 'none' }, { transform: 'translateX(240px)' }], { duration: 500, fill: 'forwards' }), 800);
+if (name === 'restyled') {
+  setTimeout(() => {
+    const sheet = [...document.styleSheets].find((s) => s.href?.endsWith('/layout.css'));
+    sheet.insertRule('main { padding-top: 150px; }', sheet.cssRules.length);
+  }, 800);
+}
+// The transformed-ancestor and drawer cases record, for every animation frame, where the step
+// card was painted relative to its target: read in a task posted from the frame callback, so
+// after every frame callback (Shirube's writes included) and the paint, before the next frame.
+// No frame may show the card away from its place, not even the first ones. The drawer case also
+// counts the frames that showed its target whole but not the card.
+if (name === 'transformed' || name === 'drawer') {
   window.__trace = [];
+  window.__unshown = 0;
   const ch = new MessageChannel();
   ch.port1.onmessage = () => {
     const card = document.querySelector('shirube-root')?.shadowRoot.querySelector('[data-shirube-step]');
+    const t = document.getElementById(name === 'drawer' ? 'in-drawer' : 'in-transform').getBoundingClientRect();
     if (card && getComputedStyle(card).visibility === 'visible') {
       const c = card.getBoundingClientRect();
-      const t = document.getElementById('in-transform').getBoundingClientRect();
-      window.__trace.push({ dx: Math.round((c.x - t.x) * 10) / 10, dy: Math.round((c.y - t.bottom) * 10) / 10, anchored: card.hasAttribute('data-anchored') });
+      // Beside a target on the right: the gap to it (the card's top is clamped to the screen).
+      const place = name === 'drawer' ? { dx: c.x - t.right, dy: null } : { dx: c.x - t.x, dy: c.y - t.bottom };
+      window.__trace.push({ dx: Math.round(place.dx * 10) / 10, dy: place.dy === null ? null : Math.round(place.dy * 10) / 10, anchored: card.hasAttribute('data-anchored') });
+    } else if (card && t.left >= 0) {
+      window.__unshown++;
     }
   };
   const frame = () => {

@@ -19,6 +19,10 @@ export const SPECS = {
   rtl: one('#b', { placement: 'bottom-start' }),
   phone: one('#b', { placement: 'right' }),
   zoom: one('#b', { placement: 'bottom' }),
+  // Targets moved by a CSS transition, the Web Animations API, a stylesheet change.
+  drawer: one('#in-drawer', { placement: 'right' }),
+  animated: one('#b', { placement: 'bottom' }),
+  restyled: one('#b', { placement: 'bottom' }),
   // Texts far taller than any test viewport: the step beside its target and the centred one
   // after it must both fit on screen, their bodies scrolling.
   long: {
