@@ -143,9 +143,11 @@ pub struct Inner {
     /// cancelled) and when the last one started: while any runs, layout follows every frame.
     motion: (u32, f64),
     /// The next light check for targets that moved unnoticed; `chase`: it found one, and
-    /// layout follows every frame until the targets stand still.
+    /// layout follows every frame until the targets stand still; `scrolled_at`: the last
+    /// scroll, which reports its own moves.
     watch: Option<Timeout>,
     chase: bool,
+    scrolled_at: f64,
     /// The viewport's size at the last layout (a scroll does not change it).
     viewport: Option<position::Rect>,
     /// The page's `<dialog>` elements (a live collection, fetched once).
@@ -387,6 +389,7 @@ impl Shell {
             motion: (0, 0.0),
             watch: None,
             chase: false,
+            scrolled_at: 0.0,
             dialogs: None,
             viewport: None,
             store,
@@ -852,6 +855,11 @@ impl Inner {
             // animation frame callbacks, style, layout and paint: laid out here, the change is
             // in this very frame, without scheduling one. Only widgets at a target move.
             Job::Scrolled => {
+                // Scrolling moves targets and reports it in every frame it does: while the page
+                // scrolls, the light check stands aside (it would see the scroll's moves a frame
+                // early and lay out again, in every frame of the scroll).
+                self.chase = false;
+                self.scrolled_at = now();
                 if !self.targets.is_empty() {
                     self.layout_for(shell, true);
                 }
@@ -875,7 +883,8 @@ impl Inner {
             }
             Job::Watch => {
                 self.watch = None;
-                let moved = self.targets.iter().any(|(f, t, _, _)| {
+                let scrolling = now() - self.scrolled_at < WATCH_MS as f64;
+                let moved = !scrolling && self.targets.iter().any(|(f, t, _, _)| {
                     let r = layout::rect(t);
                     self.widgets.iter().any(|w| w.flow == *f && w.written.target_at != Some((r.x, r.y)))
                 });
