@@ -20,7 +20,7 @@
 //     that frame did (WebKit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
+import { settledStep, assertPlaced, assertEveryFramePlaced, fiveFrames } from './placement.mjs';
 
 export function layoutCases(label, layer) {
   const settled = (page, target) => settledStep(page, target, layer.sleep);
@@ -202,9 +202,7 @@ export function movingTargetCases(label, layer) {
       // one, reads the finished transition's rects as they were in the middle of it (while the
       // screen shows them right).
       await layer.sleep(early ? 700 : 1500);
-      await page.evaluate(async () => {
-        for (let i = 0; i < 5; i++) await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
-      });
+      await fiveFrames(page);
       const m = await settledStep(page, '#in-drawer', layer.sleep);
       assert.equal(m.side, 'right');
       assertPlaced(m);

@@ -82,12 +82,19 @@ export function assertPlaced(m, { offset = 10 } = {}) {
 export async function assertEveryFramePlaced(page, { offset = 10, dx = 0, dy = offset } = {}) {
   // Five more frames first: WebKitGTK under Xvfb runs animation frames only now and then while
   // nothing asks for one, so the settled step may have left fewer than three samples there.
-  const trace = await page.evaluate(async () => {
-    for (let i = 0; i < 5; i++) await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+  await fiveFrames(page);
+  const trace = await page.evaluate(() => {
     window.__traceStop = true;
     return window.__trace;
   });
   assert.ok(trace.length >= 3, `frames recorded with the card shown: ${trace.length}`);
   const off = trace.filter((s) => Math.abs(s.dx - dx) > 1 || (dy !== null && Math.abs(s.dy - dy) > 1));
   assert.deepEqual(off, [], `${off.length} of ${trace.length} frames showed the card away from its place`);
+}
+
+/** Waits for five animation frames of the page (each followed by a task). */
+export async function fiveFrames(page) {
+  await page.evaluate(async () => {
+    for (let i = 0; i < 5; i++) await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+  });
 }
