@@ -377,7 +377,7 @@ export interface Step {
   body?: Text;
   /** What moves the tour on; by default the Next button. */
   advance?: Advance;
-  /** What happens when the target is not on the page. */
+  /** What happens when the target is not on the page, or is out of sight (a closed drawer). */
   ifMissing?: IfMissing;
   /** How long `wait` waits for the target, in milliseconds. */
   waitMs?: number;

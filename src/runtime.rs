@@ -127,11 +127,14 @@ pub struct Inner {
     /// Targets the widgets are anchored to with CSS anchor positioning (`dom::anchor`).
     anchors: Anchors,
     widgets: Vec<Widget>,
-    /// Resolved targets of flows on screen: (flow, element, clipping ancestors, until when (ms)
-    /// to check whether a sticky or fixed header covers it, 0 once checked or corrected).
-    targets: Vec<(usize, Element, Vec<Element>, f64)>,
+    /// Resolved targets of flows on screen: (flow, element, clipping ancestors and whether it
+    /// is fixed (`layout::clippers`), until when (ms) to check whether a sticky or fixed header
+    /// covers it, 0 once checked or corrected).
+    targets: Vec<(usize, Element, (Vec<Element>, bool), f64)>,
     timers: Vec<(u32, Timeout)>,
-    waits: Vec<(usize, usize)>,
+    /// Awaited targets: (flow, step, the target is on the page but out of sight (told to the
+    /// engine as `Target::Hidden`)).
+    waits: Vec<(usize, usize, bool)>,
     watches: Vec<(usize, String, bool)>,
     listeners: Vec<Listener>,
     mutations: Option<Mutations>,
@@ -866,12 +869,17 @@ impl Inner {
             }
             Job::Frame => {
                 self.frame = None;
+                // A step waiting for its target to come into sight (a drawer sliding in): shown
+                // in the first frame that has it in reach, not at the transition's end.
+                if self.motion.0 > 0 && !self.waits.is_empty() {
+                    self.check_waits(shell);
+                }
                 self.layout(shell);
             }
             Job::Motion(started) => {
                 if started {
                     self.motion = (self.motion.0 + 1, now());
-                    if !self.targets.is_empty() {
+                    if !self.targets.is_empty() || !self.waits.is_empty() {
                         self.schedule_frame(shell);
                     }
                 } else {
@@ -1073,13 +1081,13 @@ impl Inner {
                 Effect::Show { flow } => self.show(flow, shell),
                 Effect::Hide { flow } => self.hide(flow),
                 Effect::Locate { flow, step } => {
-                    let found = self.selectors(flow, step).and_then(|s| layout::find(&self.doc, &s));
-                    let what = if found.is_some() { Target::Found } else { Target::Absent };
+                    let what = self.look(flow, step);
                     shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what }));
                 }
                 Effect::Wait { flow, step, .. } => {
-                    self.waits.retain(|(f, _)| *f != flow);
-                    self.waits.push((flow, step));
+                    self.waits.retain(|w| w.0 != flow);
+                    let hidden = self.engine.run(flow).is_some_and(|r| r.hidden);
+                    self.waits.push((flow, step, hidden));
                 }
                 Effect::WatchElements(list) => {
                     self.watches = list.into_iter().map(|(f, s)| (f, s, false)).collect();
@@ -1160,6 +1168,22 @@ impl Inner {
         }
     }
 
+    /// Whether a step's or hint's target is on the page. A tour step's must also be in sight or
+    /// within scrolling reach (`layout::reachable`): a step shown at a target in a closed
+    /// drawer would dim the page with its card hidden until the drawer opens, which it may never.
+    /// (A hint's beacon simply stays hidden until then: nothing else is covered.)
+    fn look(&self, flow: usize, step: usize) -> Target {
+        let Some(t) = self.selectors(flow, step).and_then(|s| layout::find(&self.doc, &s)) else { return Target::Absent };
+        if self.is_tour(flow) && !layout::reachable(&self.doc, &t, &layout::clippers(&self.doc, &t)) {
+            return Target::Hidden;
+        }
+        Target::Found
+    }
+
+    fn is_tour(&self, flow: usize) -> bool {
+        matches!(self.engine.model.flows.get(flow).map(|f| &f.body), Some(crate::core::model::Body::Tour(_)))
+    }
+
     fn selectors(&self, flow: usize, step: usize) -> Option<Vec<String>> {
         match self.engine.model.flows.get(flow).map(|f| &f.body) {
             Some(crate::core::model::Body::Tour(t)) => t.steps.get(step).map(|s| s.target.clone()),
@@ -1212,7 +1236,7 @@ impl Inner {
                 if new_target {
                     let clippers = layout::clippers(&self.doc, &t);
                     if matches!(&v.kind, Kind::Step(_)) {
-                        layout::scroll_into_view(&self.doc, &t, &clippers, !self.reduced_motion);
+                        layout::scroll_into_view(&self.doc, &t, &clippers.0, !self.reduced_motion);
                     }
                     if let Some(ro) = &self.resize {
                         ro.observe(&t);
@@ -1287,7 +1311,7 @@ impl Inner {
         }
         self.targets.retain(|(f, _, _, _)| *f != flow);
         self.anchors.forget(flow);
-        self.waits.retain(|(f, _)| *f != flow);
+        self.waits.retain(|w| w.0 != flow);
         if !self.any_modal() {
             self.focus.inert(&self.doc, &self.mount.host, false);
         }
@@ -1305,23 +1329,47 @@ impl Inner {
                 shell.queue.borrow_mut().push_back(Job::Engine(Input::Element { flow: *flow, present: now_present }));
             }
         }
-        let waits = self.waits.clone();
-        for (flow, step) in waits {
-            if self.selectors(flow, step).and_then(|s| layout::find(&self.doc, &s)).is_some() {
-                self.waits.retain(|(f, _)| *f != flow);
-                shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what: Target::Found }));
-            }
-        }
-        // Targets that left the page, and dialogs opened by the page.
-        let lost: Vec<usize> = self.targets.iter().filter(|(_, t, _, _)| !t.is_connected() || t.get_client_rects().length() == 0).map(|(f, _, _, _)| *f).collect();
-        for flow in lost {
+        self.check_waits(shell);
+        // Targets that left the page or went out of sight, and dialogs opened by the page.
+        let lost: Vec<(usize, Target)> = self
+            .targets
+            .iter()
+            .filter_map(|(f, t, scope, _)| {
+                if !t.is_connected() || t.get_client_rects().length() == 0 {
+                    Some((*f, Target::Lost))
+                } else if self.is_tour(*f) && !layout::reachable(&self.doc, t, scope) {
+                    Some((*f, Target::Hidden))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for (flow, what) in lost {
             self.targets.retain(|(f, _, _, _)| *f != flow);
             if let Some(step) = self.engine.run(flow).map(|r| r.step) {
-                shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what: Target::Lost }));
+                shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what }));
             }
         }
         if !self.widgets.is_empty() {
             self.mount.raise();
+        }
+    }
+
+    /// Awaited targets: found (and for a step, in reach), or now out of sight rather than absent
+    /// (or back to absent), which the engine keeps for `target_missing` and the debug overlay.
+    fn check_waits(&mut self, shell: &Shell) {
+        for (flow, step, hidden) in self.waits.clone() {
+            let what = self.look(flow, step);
+            if what == Target::Found {
+                self.waits.retain(|w| w.0 != flow);
+            } else if (what == Target::Hidden) != hidden {
+                if let Some(w) = self.waits.iter_mut().find(|w| w.0 == flow) {
+                    w.2 = !hidden;
+                }
+            } else {
+                continue;
+            }
+            shell.queue.borrow_mut().push_back(Job::Engine(Input::Target { flow, step, what }));
         }
     }
 
@@ -1394,7 +1442,7 @@ impl Inner {
         for w in &self.widgets {
             let target = self.targets.iter().find(|(f, _, _, _)| *f == w.flow);
             let (trect, clip, check_header) = match target {
-                Some((_, t, cl, until)) => (Some(layout::rect(t)), layout::clip(vp, cl), *until > 0.0 && now() < *until),
+                Some((_, t, cl, until)) => (Some(layout::rect(t)), layout::clip(vp, &cl.0), *until > 0.0 && now() < *until),
                 None => (None, vp, false),
             };
             // The card's natural size: a body that scrolls because of an earlier limit counts
@@ -1606,7 +1654,7 @@ impl Inner {
         }
         for (flow, delta) in covered {
             if let Some(entry) = self.targets.iter().find(|(f, _, _, _)| *f == flow) {
-                layout::scroll_by(&self.doc, &entry.2, delta);
+                layout::scroll_by(&self.doc, &(entry.2).0, delta);
             }
         }
         // A target moved with nothing to report it (an animation of the Web Animations API):
@@ -1616,7 +1664,7 @@ impl Inner {
             settling |= moved;
         }
         // The page's transitions and animations are running: follow them every frame.
-        if self.motion.0 > 0 && !self.targets.is_empty() {
+        if self.motion.0 > 0 && (!self.targets.is_empty() || !self.waits.is_empty()) {
             if now() - self.motion.1 < MOTION_MS {
                 settling = true;
             } else {

@@ -79,6 +79,10 @@ pub enum Target {
     Timeout(f64),
     /// It was shown and has gone.
     Lost,
+    /// On the page but out of sight, where no scrolling can bring it: off the page's edge (a
+    /// closed drawer), in a collapsed container, `visibility: hidden`. Treated as absent (the
+    /// step's `ifMissing` applies), and reported as `hidden`.
+    Hidden,
     /// The user clicked it.
     Clicked,
 }
@@ -161,6 +165,9 @@ pub struct Run {
     pub trigger: &'static str,
     /// A timer this run owns (target wait, thanks, celebration).
     pub timer: Option<u32>,
+    /// The step's target was last seen on the page but out of sight (`Target::Hidden`), not
+    /// absent: said by `target_missing` and the debug overlay.
+    pub hidden: bool,
 }
 
 /// Why a flow is or is not showing, for debug mode.
@@ -776,7 +783,7 @@ impl Engine {
             _ => 0,
         };
         self.pending.retain(|p| *p != flow);
-        self.runs.push(Run { flow, step, phase, started_at: self.now, step_at: self.now, viewed: false, trigger, timer: None });
+        self.runs.push(Run { flow, step, phase, started_at: self.now, step_at: self.now, viewed: false, trigger, timer: None, hidden: false });
         if trigger != "resume" {
             let p = self.progress.flow_mut(&id);
             p.shown += 1;
@@ -888,6 +895,9 @@ impl Engine {
         match what {
             Target::Found => {
                 if matches!(run.phase, Phase::Locate | Phase::Wait(_)) {
+                    if let Some(r) = self.runs.iter_mut().find(|r| r.flow == flow) {
+                        r.hidden = false;
+                    }
                     self.clear_run_timer(flow, fx);
                     if is_hint {
                         self.set_phase(flow, Phase::Beacon { open: false });
@@ -902,13 +912,18 @@ impl Engine {
                     self.next(flow, fx);
                 }
             }
-            Target::Absent | Target::Lost => {
+            Target::Absent | Target::Lost | Target::Hidden => {
+                let hidden = what == Target::Hidden;
+                if let Some(r) = self.runs.iter_mut().find(|r| r.flow == flow) {
+                    r.hidden = hidden;
+                }
+                // Waiting already: only what the target is now (absent or out of sight) changed.
                 if !matches!(run.phase, Phase::Locate | Phase::Shown { centered: false } | Phase::Beacon { .. }) {
                     return;
                 }
-                if what == Target::Lost {
-                    fx.push(Effect::Hide { flow });
-                }
+                // Nothing of the flow stays up while it waits or moves on: the card it was
+                // showing (this step's, or the one before when `next` led here).
+                fx.push(Effect::Hide { flow });
                 match policy {
                     IfMissing::Wait => {
                         self.set_phase(flow, Phase::Wait(self.now));
@@ -954,6 +969,7 @@ impl Engine {
         let props = obj(vec![
             ("selector", Json::str(selectors)),
             ("waited_ms", Json::Num(waited.round())),
+            ("reason", Json::str(if self.run(flow).is_some_and(|r| r.hidden) { "hidden" } else { "absent" })),
             ("policy", Json::str(match policy {
                 IfMissing::Wait => "wait",
                 IfMissing::Skip => "skip",
@@ -1403,7 +1419,11 @@ impl Engine {
                             Body::Hint(h) => join(&h.target, " || "),
                             _ => String::new(),
                         };
-                        format!("waiting for its target: nothing on this page matches `{}`", sel)
+                        if r.hidden {
+                            format!("waiting for its target: `{}` matches an element out of sight (a closed drawer or menu); it shows once in view", sel)
+                        } else {
+                            format!("waiting for its target: nothing on this page matches `{}`", sel)
+                        }
                     }
                     Phase::WaitPage => "paused: the current step belongs to another page".to_string(),
                     _ => "showing".to_string(),

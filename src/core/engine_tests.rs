@@ -12,6 +12,8 @@ struct H {
     e: Engine,
     now: f64,
     dom: Vec<String>,
+    /// Of `dom`: on the page but out of sight (in a closed drawer).
+    hidden: Vec<String>,
     timers: Vec<(u32, f64)>,
     waits: Vec<(usize, usize)>,
     shown: Vec<usize>,
@@ -40,7 +42,7 @@ impl H {
 
     fn with(m: Model, p: Progress, user: &str, user_traits: &str) -> H {
         let e = Engine::new(m, p, User { key: user.into(), device: "d1".into(), traits: traits(user_traits) }, "en".into());
-        H { e, now: T0, dom: Vec::new(), timers: Vec::new(), waits: Vec::new(), shown: Vec::new(), events: Vec::new(), calls: Vec::new(), navigations: Vec::new(), watched: Vec::new() }
+        H { e, now: T0, dom: Vec::new(), hidden: Vec::new(), timers: Vec::new(), waits: Vec::new(), shown: Vec::new(), events: Vec::new(), calls: Vec::new(), navigations: Vec::new(), watched: Vec::new() }
     }
 
     fn flow(&self, id: &str) -> usize {
@@ -63,7 +65,7 @@ impl H {
                 }
                 Effect::Hide { flow } => self.shown.retain(|x| *x != flow),
                 Effect::Locate { flow, step } => {
-                    let what = if self.target_present(flow, step) { Target::Found } else { Target::Absent };
+                    let what = self.look(flow, step);
                     queue.push(Input::Target { flow, step, what });
                 }
                 Effect::Wait { flow, step, .. } => self.waits.push((flow, step)),
@@ -89,24 +91,42 @@ impl H {
         }
     }
 
-    fn target_present(&self, flow: usize, step: usize) -> bool {
-        self.selectors(flow, step).iter().any(|s| self.dom.contains(s))
+    /// What the runtime's `look` answers: a target out of sight is `Hidden`.
+    fn look(&self, flow: usize, step: usize) -> Target {
+        let sels = self.selectors(flow, step);
+        if sels.iter().any(|s| self.dom.contains(s) && !self.hidden.contains(s)) {
+            Target::Found
+        } else if sels.iter().any(|s| self.dom.contains(s)) {
+            Target::Hidden
+        } else {
+            Target::Absent
+        }
+    }
+
+    /// The element comes into sight (the drawer opens): an awaited target is found.
+    fn reveal(&mut self, sel: &str) {
+        self.hidden.retain(|s| s != sel);
+        self.answer_waits();
     }
 
     /// Puts an element on the page; watchers for it are answered.
     fn add(&mut self, sel: &str) {
         self.dom.push(sel.to_string());
+        self.answer_waits();
+        let hits: Vec<usize> = self.watched.iter().filter(|(_, s)| s == sel).map(|(f, _)| *f).collect();
+        for flow in hits {
+            self.send(Input::Element { flow, present: true });
+        }
+    }
+
+    fn answer_waits(&mut self) {
         let waits = std::mem::take(&mut self.waits);
         for (flow, step) in waits {
-            if self.target_present(flow, step) {
+            if self.look(flow, step) == Target::Found {
                 self.send(Input::Target { flow, step, what: Target::Found });
             } else {
                 self.waits.push((flow, step));
             }
-        }
-        let hits: Vec<usize> = self.watched.iter().filter(|(_, s)| s == sel).map(|(f, _)| *f).collect();
-        for flow in hits {
-            self.send(Input::Element { flow, present: true });
         }
     }
 
@@ -448,6 +468,69 @@ fn a_target_removed_during_its_step_is_waited_for() {
     assert!(h.showing("t"));
     // step_viewed is reported once per step, not again when it comes back.
     assert_eq!(h.take().iter().filter(|e| e.starts_with("step_viewed")).count(), 1);
+}
+
+#[test]
+fn a_target_out_of_sight_is_waited_for_like_an_absent_one() {
+    let spec = r##"{"version":1,"product":"t","flows":[{"id":"t","kind":"tour","trigger":{"page":"/"},"steps":[{"id":"a","target":"#menu","waitMs":3000},{"id":"b","target":"#in-drawer","waitMs":3000},{"id":"c"}]}]}"##;
+    // The step's target is in a drawer that is still closed: nothing shows, nothing is said to
+    // have been viewed; the debug overlay says why; the drawer opens and the step shows.
+    let mut h = H::new(spec, "{}");
+    h.dom = vec!["#menu".into(), "#in-drawer".into()];
+    h.hidden = vec!["#in-drawer".into()];
+    h.load("/");
+    assert!(h.showing("t"));
+    h.ui("t", Ui::Next);
+    assert!(!h.showing("t"), "the first step's card does not stay up while the second waits");
+    assert_eq!(h.take(), vec!["flow_started:t", "step_viewed:t:a", "step_completed:t:a"]);
+    let why = h.e.explain().into_iter().find(|s| s.flow == 0).map(|s| s.why).unwrap_or_default();
+    assert!(why.contains("`#in-drawer` matches an element out of sight"), "{why}");
+    h.advance(1000.0);
+    h.reveal("#in-drawer");
+    assert!(h.showing("t"));
+    assert_eq!(h.e.run(0).map(|r| r.step), Some(1));
+    assert_eq!(h.take(), vec!["step_viewed:t:b"]);
+    // The drawer closes during the step: the card goes, the step waits; it opens again: the
+    // card comes back, with no second `step_viewed`.
+    h.hidden.push("#in-drawer".into());
+    h.send(Input::Target { flow: 0, step: 1, what: Target::Hidden });
+    assert!(!h.showing("t"));
+    h.advance(500.0);
+    h.reveal("#in-drawer");
+    assert!(h.showing("t"));
+    assert!(h.take().is_empty());
+    // Never opened: the wait ends the tour, and `target_missing` says the element was there
+    // but out of sight.
+    let mut h = H::new(spec, "{}");
+    h.dom = vec!["#menu".into(), "#in-drawer".into()];
+    h.hidden = vec!["#in-drawer".into()];
+    h.load("/");
+    h.ui("t", Ui::Next);
+    h.advance(3500.0);
+    let missing = h.events.iter().find(|e| e.name == "target_missing").map(|e| e.properties.clone()).unwrap_or(Json::Null);
+    assert_eq!(missing.get("reason"), Some(&Json::str("hidden")));
+    assert_eq!(missing.get("waited_ms"), Some(&Json::Num(3000.0)));
+    assert!(!h.showing("t"));
+    // Out of sight, then taken out of the page while waited for: reported as absent.
+    let mut h = H::new(spec, "{}");
+    h.dom = vec!["#menu".into(), "#in-drawer".into()];
+    h.hidden = vec!["#in-drawer".into()];
+    h.load("/");
+    h.ui("t", Ui::Next);
+    h.remove("#in-drawer");
+    h.send(Input::Target { flow: 0, step: 1, what: Target::Absent });
+    h.advance(3500.0);
+    let missing = h.events.iter().find(|e| e.name == "target_missing").map(|e| e.properties.clone()).unwrap_or(Json::Null);
+    assert_eq!(missing.get("reason"), Some(&Json::str("absent")));
+    // Other policies apply to it as to an absent target: `skip` moves on at once.
+    let skip = spec.replace(r##""target":"#in-drawer","waitMs":3000"##, r##""target":"#in-drawer","ifMissing":"skip""##);
+    let mut h = H::new(&skip, "{}");
+    h.dom = vec!["#menu".into(), "#in-drawer".into()];
+    h.hidden = vec!["#in-drawer".into()];
+    h.load("/");
+    h.ui("t", Ui::Next);
+    assert_eq!(h.e.run(0).map(|r| r.step), Some(2));
+    assert!(h.showing("t"));
 }
 
 #[test]

@@ -83,12 +83,13 @@ fn parent(e: &Element) -> Option<Element> {
     root.dyn_ref::<web_sys::ShadowRoot>().map(|sr| sr.host())
 }
 
-/// The ancestors whose overflow clips `e`, nearest first; stops at a fixed ancestor, whose
-/// containing block is the viewport.
-pub fn clippers(doc: &Document, e: &Element) -> Vec<Element> {
+/// The ancestors whose overflow clips `e`, nearest first, and whether `e` or an ancestor is
+/// fixed (the walk stops there: its containing block is the viewport, and scrolling the page
+/// does not move it).
+pub fn clippers(doc: &Document, e: &Element) -> (Vec<Element>, bool) {
     let mut out = Vec::new();
-    let Some(w) = doc.default_view() else { return out };
-    let mut cur = parent(e);
+    let Some(w) = doc.default_view() else { return (out, false) };
+    let mut cur = Some(e.clone());
     let root = doc.document_element();
     while let Some(a) = cur {
         if Some(&a) == root.as_ref() || doc.body().map(|b| b.unchecked_into::<Element>()).as_ref() == Some(&a) {
@@ -97,16 +98,60 @@ pub fn clippers(doc: &Document, e: &Element) -> Vec<Element> {
         if let Ok(Some(st)) = w.get_computed_style(&a) {
             let ox = st.get_property_value("overflow-x").unwrap_or_default();
             let oy = st.get_property_value("overflow-y").unwrap_or_default();
-            if ox != "visible" || oy != "visible" {
+            if &a != e && (ox != "visible" || oy != "visible") {
                 out.push(a.clone());
             }
             if st.get_property_value("position").unwrap_or_default() == "fixed" {
-                break;
+                return (out, true);
             }
         }
         cur = parent(&a);
     }
-    out
+    (out, false)
+}
+
+/// Whether `e` can be seen now or after scrolling: inside the area its nearest clipping
+/// ancestor can scroll over, that ancestor inside the next one's, and so on up to the page's
+/// (the viewport, under a fixed ancestor); and not `visibility: hidden`. Not so: a drawer slid
+/// off the page's edge, a bottom sheet below a fixed viewport, a collapsed accordion, a menu
+/// hidden by `visibility`. A target the user has merely scrolled away stays reachable.
+/// (Horizontally each area extends both ways by what overflows, so right-to-left scrolling is
+/// covered without reading the direction.)
+pub fn reachable(doc: &Document, e: &Element, (clippers, fixed): &(Vec<Element>, bool)) -> bool {
+    // Overlap with an area; a box without width or height is a line or a point.
+    let over = |r: Rect, a: Rect| {
+        let x = if r.w > 0.0 { r.x < a.right() && r.right() > a.x } else { r.x > a.x && r.x < a.right() };
+        let y = if r.h > 0.0 { r.y < a.bottom() && r.bottom() > a.y } else { r.y > a.y && r.y < a.bottom() };
+        x && y && a.w > 0.0 && a.h > 0.0
+    };
+    // What an element can scroll over, where it is now: its padding box, moved back by its
+    // scroll offsets, as large as its scrollable overflow; `at`: where that box is.
+    let area = |c: &Element, at: Rect| {
+        let more = (c.scroll_width() as f64 - at.w).max(0.0);
+        Rect::new(at.x - c.scroll_left() as f64 - more, at.y - c.scroll_top() as f64, at.w + 2.0 * more, (c.scroll_height() as f64).max(at.h))
+    };
+    let padding_box = |c: &Element, b: Rect| Rect::new(b.x + c.client_left() as f64, b.y + c.client_top() as f64, c.client_width() as f64, c.client_height() as f64);
+    let mut r = rect(e);
+    for c in clippers {
+        let b = rect(c);
+        let inner = padding_box(c, b);
+        // Collapsed (an accordion's closed panel): nothing in it can be seen.
+        if inner.w == 0.0 || inner.h == 0.0 || !over(r, area(c, inner)) {
+            return false;
+        }
+        // Scrolling this ancestor brings any of that area into its box: the box is what the
+        // next one out has to show.
+        r = b;
+    }
+    let vp = viewport(doc);
+    // The page's area; or the body's, where it scrolls instead (an app shell with
+    // `html { overflow: hidden }`: `clippers` stops below the body).
+    let page = if *fixed {
+        over(r, vp)
+    } else {
+        doc.scrolling_element().is_some_and(|s| over(r, area(&s, vp))) || doc.body().is_some_and(|b| over(r, area(&b, padding_box(&b, rect(&b)))))
+    };
+    page && doc.default_view().and_then(|w| w.get_computed_style(e).ok().flatten()).and_then(|st| st.get_property_value("visibility").ok()).is_none_or(|v| v == "visible")
 }
 
 /// Where the target can be seen: the viewport (`vp`) intersected with its clipping ancestors.

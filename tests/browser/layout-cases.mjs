@@ -185,6 +185,7 @@ export function layoutCases(label, layer) {
 
   tallCardCases(label, layer);
   movingTargetCases(label, layer);
+  outOfSightCases(label, layer);
 }
 
 /**
@@ -340,4 +341,93 @@ export function tallCardCases(label, layer) {
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);
   });
+}
+
+/**
+ * Targets on the page but out of sight, where no scrolling can bring them: the step waits for
+ * them as for an absent target (its `ifMissing`), with nothing on screen, and shows when they
+ * come into view. Before, it was shown at once with its card hidden, on a dimmed page, until
+ * the target came into view, which it might never do.
+ */
+export function outOfSightCases(label, layer) {
+  const shadow = (page) => page.evaluate(() => {
+    const root = document.querySelector('shirube-root')?.shadowRoot;
+    return { cards: root ? root.querySelectorAll('[data-shirube-step]').length : 0, overlays: root ? root.querySelectorAll('.overlay').length : 0 };
+  });
+
+  test(`${label}: a target in a drawer that stays closed: nothing dims the page, the step waits, then target_missing says hidden`, async () => {
+    const page = await layer.open('closed');
+    await layer.sleep(600);
+    assert.deepEqual(await shadow(page), { cards: 0, overlays: 0 }, 'no card and no overlay while the target is out of sight');
+    assert.notEqual(await page.evaluate(() => document.elementFromPoint(640, 400)?.tagName), 'SHIRUBE-ROOT', 'the page is not covered');
+    assert.equal(await page.evaluate(() => [...document.body.children].some((c) => c.inert)), false, 'nothing inert');
+    const why = await page.evaluate(() => window.sb.explain().find((e) => e.flow === 't').why);
+    assert.match(why, /`#in-drawer` matches an element out of sight/);
+    await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 6000 });
+    const names = await page.evaluate(() => window.__events.map((e) => e.name));
+    assert.ok(!names.includes('step_viewed'), `no step_viewed for a step never seen: ${names.join(' ')}`);
+    const ev = await page.evaluate(() => window.__events.find((e) => e.name === 'target_missing'));
+    assert.equal(ev.props.reason, 'hidden');
+    assert.equal(ev.props.selector, '#in-drawer');
+    assert.ok(ev.props.waited_ms >= 1900 && ev.props.waited_ms <= 2600, `waited ${ev.props.waited_ms}`);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  test(`${label}: the drawer closes during the step: the card goes, and comes back when it opens again`, async () => {
+    const page = await layer.open('drawer');
+    await layer.sleep(1500);
+    await fiveFrames(page);
+    assertPlaced(await settledStep(page, '#in-drawer', layer.sleep));
+    await page.evaluate(() => document.getElementById('drawer').classList.remove('open'));
+    await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'), { timeout: 3000 });
+    assert.equal((await shadow(page)).overlays, 0, 'the overlay went with the card');
+    await page.evaluate(() => document.getElementById('drawer').classList.add('open'));
+    await layer.sleep(700);
+    await fiveFrames(page);
+    const m = await settledStep(page, '#in-drawer', layer.sleep);
+    assert.equal(m.side, 'right');
+    assertPlaced(m);
+    const names = await page.evaluate(() => window.__events.map((e) => e.name));
+    assert.equal(names.filter((n) => n === 'step_viewed').length, 1, names.join(' '));
+    assert.ok(!names.includes('target_missing'), names.join(' '));
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  for (const [name, sel, side, what] of [
+    ['sheet', '#in-sheet', 'top', 'a fixed bottom sheet below the screen of a long page, which slides up'],
+    ['accordion', '#in-panel', 'bottom', 'a collapsed accordion panel, which opens'],
+    ['invisible', '#in-menu', 'right', 'a menu hidden by `visibility`, which shows'],
+  ]) {
+    test(`${label}: a target in ${what}: the step waits, then shows beside it`, async () => {
+      const page = await layer.open(name);
+      await layer.sleep(400);
+      assert.deepEqual(await shadow(page), { cards: 0, overlays: 0 }, 'nothing shown while the target is out of sight');
+      // It comes into view 800 ms after load.
+      await layer.sleep(1000);
+      await fiveFrames(page);
+      const m = await settledStep(page, sel, layer.sleep);
+      assert.equal(m.side, side);
+      assertPlaced(m);
+      assert.ok(!(await page.evaluate(() => window.__events.map((e) => e.name))).includes('target_missing'));
+      assert.deepEqual(await layer.problems(page), []);
+      await layer.close(page);
+    });
+  }
+
+  for (const [name, sel, side, what, scrolled] of [
+    ['wide', '#far-right', 'bottom', 'far right in a horizontally scrolling table', () => document.getElementById('table').scrollLeft > 1000],
+    ['shell', '#below', 'top', 'far below in a body that scrolls instead of the page (an app shell)', () => document.body.scrollTop > 1000],
+  ]) {
+    test(`${label}: a target ${what} is in reach: scrolled into view and shown at once`, async () => {
+      const page = await layer.open(name);
+      const m = await settledStep(page, sel, layer.sleep);
+      assert.equal(m.side, side);
+      assertPlaced(m);
+      assert.ok(await page.evaluate(scrolled), 'scrolled to it');
+      assert.deepEqual(await layer.problems(page), []);
+      await layer.close(page);
+    });
+  }
 }

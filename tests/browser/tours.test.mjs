@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
-import { noAnchorCases, tallCardCases, movingTargetCases } from './layout-cases.mjs';
+import { noAnchorCases, tallCardCases, movingTargetCases, outOfSightCases } from './layout-cases.mjs';
 
 let server, browser;
 before(async () => {
@@ -280,6 +280,7 @@ const layer = { open, problems: async (page) => page.problems, close: (page) => 
 noAnchorCases('Chromium', layer);
 tallCardCases('Chromium', layer);
 movingTargetCases('Chromium', layer);
+outOfSightCases('Chromium', layer);
 
 test('without CSS anchor positioning: right to left', async () => {
   const page = await open('rtl', { query: '&rtl=1', anchors: false });

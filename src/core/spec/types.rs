@@ -735,7 +735,7 @@ wire_struct! {
         opt "body" => body: Text ; "{\"en\": \"Create your **first project**.\"}",
         /// What moves the tour on; by default the Next button.
         opt "advance" => advance: Advance,
-        /// What happens when the target is not on the page.
+        /// What happens when the target is not on the page, or is out of sight (a closed drawer).
         opt "ifMissing" => if_missing: IfMissing = "\"wait\"",
         /// How long `wait` waits for the target, in milliseconds.
         opt "waitMs" => wait_ms: u32 = "5000",

@@ -67,6 +67,45 @@ if (name === 'drawer') {
   if (p.get('open') === '0') requestAnimationFrame(() => requestAnimationFrame(open));
   else setTimeout(open, 800);
 }
+// Targets on the page but out of sight, where no scrolling can bring them (the step waits, as
+// for an absent target, and shows once they come into view): a drawer that stays closed
+// (?case=closed), or opens 800 ms after load and is closed again by the test (?case=drawer);
+// a fixed bottom sheet below the viewport of a long page that slides up 800 ms after load
+// (?case=sheet); an accordion's collapsed panel that opens then (?case=accordion); a menu
+// hidden with `visibility` that shows then (?case=invisible). And ones that only look out of
+// reach and are not: far right in a horizontally scrolling table (?case=wide), far below in
+// a body that scrolls instead of the page (?case=shell).
+const box = (id, cls, text, parent = document.body, tag = 'div') => {
+  const d = document.createElement(tag);
+  if (id) d.id = id;
+  d.className = cls;
+  if (text) d.textContent = text;
+  if (parent === 'top') document.querySelector('.row').after(d);
+  else parent.append(d);
+  return d;
+};
+if (name === 'closed') drawer();
+if (name === 'sheet') {
+  const s = box('sheet', 'sheet');
+  box('in-sheet', 't', 'In the sheet', s, 'button');
+  setTimeout(() => s.classList.add('open'), 800);
+}
+if (name === 'accordion') {
+  const panel = box('panel', 'panel', '', 'top');
+  box('in-panel', 't', 'In the panel', panel, 'button');
+  setTimeout(() => panel.classList.add('open'), 800);
+}
+if (name === 'invisible') {
+  const menu = box('menu', 'menu', '', 'top');
+  box('in-menu', 't', 'In the menu', menu, 'button');
+  setTimeout(() => menu.classList.add('open'), 800);
+}
+// An app shell: the page does not scroll, the body does; the target is far below the fold.
+if (name === 'shell') document.documentElement.classList.add('shell');
+if (name === 'wide') {
+  const table = box('table', 'wide', '', 'top');
+  box('far-right', 't', 'Far right', box('', 'wide-inner', '', table), 'button');
+}
 if (name === 'animated') setTimeout(() => document.getElementById('b').animate([{ transform: 'none' }, { transform: 'translateX(240px)' }], { duration: 500, fill: 'forwards' }), 800);
 if (name === 'restyled') {
   setTimeout(() => {
@@ -78,7 +117,7 @@ if (name === 'restyled') {
 // card was painted relative to its target: read in a task posted from the frame callback, so
 // after every frame callback (Shirube's writes included) and the paint, before the next frame.
 // No frame may show the card away from its place, not even the first ones. The drawer case also
-// counts the frames that showed its target whole but not the card.
+// counts the frames that showed its target whole but no card (none yet, or hidden).
 if (name === 'transformed' || name === 'drawer') {
   window.__trace = [];
   window.__unshown = 0;
@@ -91,7 +130,7 @@ if (name === 'transformed' || name === 'drawer') {
       // Beside a target on the right: the gap to it (the card's top is clamped to the screen).
       const place = name === 'drawer' ? { dx: c.x - t.right, dy: null } : { dx: c.x - t.x, dy: c.y - t.bottom };
       window.__trace.push({ dx: Math.round(place.dx * 10) / 10, dy: place.dy === null ? null : Math.round(place.dy * 10) / 10, anchored: card.hasAttribute('data-anchored') });
-    } else if (card && t.left >= 0) {
+    } else if (t.left >= 0) {
       window.__unshown++;
     }
   };

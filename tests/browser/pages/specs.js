@@ -22,6 +22,13 @@ export const SPECS = {
   // Targets moved by a CSS transition, the Web Animations API, a stylesheet change.
   drawer: one('#in-drawer', { placement: 'right' }),
   animated: one('#b', { placement: 'bottom' }),
+  // Targets out of sight (tests/browser/pages/layout.js).
+  closed: one('#in-drawer', { placement: 'right', waitMs: 2000 }),
+  sheet: one('#in-sheet', { placement: 'top' }),
+  accordion: one('#in-panel', { placement: 'bottom' }),
+  invisible: one('#in-menu', { placement: 'right' }),
+  wide: one('#far-right', { placement: 'bottom' }),
+  shell: one('#below', { placement: 'top' }),
   restyled: one('#b', { placement: 'bottom' }),
   // Texts far taller than any test viewport: the step beside its target and the centred one
   // after it must both fit on screen, their bodies scrolling.
