@@ -16,7 +16,9 @@ export const USERS = [
 const T = {
   en: {
     'nav.dashboard': 'Dashboard', 'nav.projects': 'Projects', 'nav.reports': 'Reports', 'nav.settings': 'Settings',
-    'help.restart': 'Restart the tour', 'demo.actAs': 'Act as', 'demo.language': 'Language', 'demo.reset': 'Reset demo',
+    'help.restart': 'Restart the tour', 'help.activity': 'Tour the activity panel', 'activity.open': 'Activity', 'activity.title': 'Activity',
+    'activity.item1': 'Ben commented on Website redesign', 'activity.item2': 'Chloe shared the Q3 report', 'activity.item3': 'Daisuke joined the team',
+    'activity.markRead': 'Mark all as read', 'demo.actAs': 'Act as', 'demo.language': 'Language', 'demo.reset': 'Reset demo',
     'chat.title': 'Your success manager', 'chat.hello': "Hi! I'm Mika, your success manager. How can I help?",
     'title.dashboard': 'Dashboard', 'title.projects': 'Projects', 'title.reports': 'Reports', 'title.team': 'Team',
     'kpi.projects': 'Projects', 'kpi.tasks': 'Tasks', 'kpi.reports': 'Reports', 'kpi.team': 'Teammates',
@@ -31,7 +33,9 @@ const T = {
   },
   ja: {
     'nav.dashboard': 'ダッシュボード', 'nav.projects': 'プロジェクト', 'nav.reports': 'レポート', 'nav.settings': '設定',
-    'help.restart': 'ツアーをもう一度', 'demo.actAs': 'ユーザー', 'demo.language': '言語', 'demo.reset': 'デモをリセット',
+    'help.restart': 'ツアーをもう一度', 'help.activity': 'アクティビティのツアー', 'activity.open': 'アクティビティ', 'activity.title': 'アクティビティ',
+    'activity.item1': 'BenさんがWebサイトリニューアルにコメントしました', 'activity.item2': 'ChloeさんがQ3レポートを共有しました', 'activity.item3': 'Daisukeさんがチームに参加しました',
+    'activity.markRead': 'すべて既読にする', 'demo.actAs': 'ユーザー', 'demo.language': '言語', 'demo.reset': 'デモをリセット',
     'chat.title': '担当カスタマーサクセス', 'chat.hello': 'こんにちは、担当のミカです。何かお手伝いできることはありますか？',
     'title.dashboard': 'ダッシュボード', 'title.projects': 'プロジェクト', 'title.reports': 'レポート', 'title.team': 'チーム',
     'kpi.projects': 'プロジェクト', 'kpi.tasks': 'タスク', 'kpi.reports': 'レポート', 'kpi.team': 'メンバー',
@@ -276,6 +280,18 @@ async function boot() {
     location.href = '/app/dashboard';
   });
   $('#help').addEventListener('click', () => sb && sb.start('welcome'));
+  $('#help-activity').addEventListener('click', () => sb && sb.start('activity-tour'));
+  // The activity panel slides in from the right edge; closed, it is hidden.
+  const activity = (open) => {
+    $('#activity').classList.toggle('open', open);
+    $('#activity-open').setAttribute('aria-expanded', String(open));
+  };
+  $('#activity-open').addEventListener('click', () => activity(!$('#activity').classList.contains('open')));
+  $('#activity-close').addEventListener('click', () => activity(false));
+  $('#mark-read').addEventListener('click', () => {
+    $('.activity-list').classList.add('read');
+    track('activity_read');
+  });
   $('#chat-close').addEventListener('click', () => $('#chat').classList.add('hidden'));
   document.addEventListener('click', (e) => {
     const a = e.target.closest('a[data-link]');

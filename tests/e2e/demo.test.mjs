@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from '../browser/harness.mjs';
+import { settledStep, assertPlaced } from '../browser/placement.mjs';
 import { startCollector, publish, demoConfig } from '../../scripts/demo.mjs';
 
 let collector, web, browser;
@@ -28,6 +29,8 @@ async function exported() {
   assert.equal(res.status, 200);
   return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond, ms = 10_000, what = 'condition') {
   const t0 = Date.now();
@@ -75,6 +78,58 @@ test('the welcome tour on the demo app, delivered to the collector exactly once'
   const started = mine.find((r) => r.name === 'flow_started');
   assert.equal(started.user_id, 'aiko');
   assert.ok(JSON.stringify(started).includes('"tier":"tech"'));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+// A tour into a drawer: the Activity panel slides in from the right edge and, closed, is off
+// the screen and hidden, where no scrolling can bring it. The second step waits for it with
+// nothing on screen (no dimmed page without a tooltip), shows beside its button once the panel
+// slides in, goes when the panel closes and comes back when it opens again.
+test('the activity tour leads into a drawer: its step waits for the panel, then sits beside its button', async () => {
+  const page = await browser.context.newPage();
+  const problems = watchProblems(page);
+  await page.goto(`${web.base}/app/dashboard?user=ben&lang=en`);
+  await page.waitForSelector('shirube-root');
+  // Ben is onboarding: the welcome tour opens first; he closes it and asks for this one.
+  await page.locator('[data-shirube-flow=welcome]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('[data-shirube-flow=welcome]').waitFor({ state: 'detached' });
+  await page.click('#help-activity');
+  await page.locator('[data-shirube-flow=activity-tour][data-shirube-step=open]').waitFor();
+  const first = await settledStep(page, '[data-tour=activity]', sleep);
+  assert.equal(first.side, 'bottom');
+  assertPlaced(first);
+  const shown = () => page.evaluate(() => {
+    const root = document.querySelector('shirube-root').shadowRoot;
+    return { cards: root.querySelectorAll('[data-shirube-flow=activity-tour]').length, overlays: root.querySelectorAll('.overlay').length };
+  });
+  // The step advances on a click of the button, which opens the panel.
+  await page.click('[data-tour=activity]');
+  await page.locator('[data-shirube-step=catch-up]').waitFor();
+  const second = await settledStep(page, '[data-tour=mark-read]', sleep);
+  assert.equal(second.side, 'left');
+  assertPlaced(second);
+  await page.screenshot({ path: join(root, 'docs/screenshots/demo-tour-drawer.png') });
+  // The page closes the panel: the card and the overlay go; it opens again: they come back.
+  await page.evaluate(() => document.getElementById('activity-close').click());
+  await until(async () => (await shown()).cards === 0, 3000, 'the step to hide with the panel');
+  assert.deepEqual(await shown(), { cards: 0, overlays: 0 });
+  await page.evaluate(() => document.getElementById('activity-open').click());
+  await page.locator('[data-shirube-step=catch-up]').waitFor();
+  assertPlaced(await settledStep(page, '[data-tour=mark-read]', sleep));
+  const names = await page.evaluate(() => window.__shirubeEvents.filter((e) => e.flow_id === 'activity-tour').map((e) => `${e.name}${e.step_id ? ':' + e.step_id : ''}`));
+  assert.deepEqual(names, ['flow_started', 'step_viewed:open', 'step_completed:open', 'step_viewed:catch-up']);
+  // Started at the second step with the panel closed: it waits, out of sight, and says why.
+  await page.evaluate(() => document.getElementById('activity-close').click());
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => window.sb.start('activity-tour', 'catch-up'));
+  await sleep(600);
+  assert.deepEqual(await shown(), { cards: 0, overlays: 0 });
+  const why = await page.evaluate(() => window.sb.explain().find((e) => e.flow === 'activity-tour').why);
+  assert.match(why, /matches an element out of sight/);
+  await page.evaluate(() => document.getElementById('activity-open').click());
+  assertPlaced(await settledStep(page, '[data-tour=mark-read]', sleep));
   assert.deepEqual(problems, []);
   await page.close();
 });
