@@ -825,6 +825,11 @@ impl Sim<'_> {
             self.checklist_on = false;
             self.dismiss("getting-started", "checklist", "close");
         }
+        // A few ask for the activity panel's tour from the sidebar (`sb.start`, a manual start).
+        if !first && self.eligible("activity-tour") && self.rng.chance(0.03) {
+            self.gap(4_000, 0.6);
+            self.tour("activity-tour", "manual");
+        }
         if self.stage_rank() >= 2 && !self.milestone_reached("first_report") && self.eligible("reports-launch") {
             self.gap(2_000, 0.5);
             self.start("reports-launch", "page");
@@ -896,7 +901,7 @@ impl Sim<'_> {
         if flow == "filters-hint" && self.path == "/app/reports/new" && self.rng.chance(0.5) {
             let waited = self.rng.range(5_000, 8_000);
             self.t += waited;
-            self.emit("target_missing", Some(flow), None, None, json!({ "selector": selectors, "waited_ms": waited, "policy": "wait", "path": self.path }));
+            self.emit("target_missing", Some(flow), None, None, json!({ "selector": selectors, "reason": "absent", "waited_ms": waited, "policy": "wait", "path": self.path }));
             return;
         }
         if self.rng.chance(0.55) {
@@ -1049,6 +1054,9 @@ impl Sim<'_> {
                 ("welcome", "import") if self.role == "viewer" => 1.0,
                 ("welcome", "import") => 0.16,
                 ("reports-tour", "share") if self.day >= self.p.break_day => 0.7,
+                // The step in the activity panel waits for the panel to slide in: some users
+                // never open it, and its target stays out of sight.
+                ("activity-tour", "catch-up") => 0.12,
                 _ if has_target => 0.008,
                 _ => 0.0,
             };
@@ -1056,9 +1064,11 @@ impl Sim<'_> {
             let policy = if old && flow == "welcome" && step == "import" { "wait" } else { policy };
             let props = json!({ "index": index, "total": total });
             if has_target && self.rng.chance(p_missing) {
-                let waited = if policy == "wait" { self.rng.range(4_000, 8_000) } else { self.rng.range(200, 1_500) };
+                let hidden = flow == "activity-tour";
+                let waited = if hidden { 10_000 } else if policy == "wait" { self.rng.range(4_000, 8_000) } else { self.rng.range(200, 1_500) };
                 self.t += waited;
-                self.emit("target_missing", Some(flow), Some(step), None, json!({ "selector": selectors, "waited_ms": waited, "policy": policy, "path": self.path }));
+                let reason = if hidden { "hidden" } else { "absent" };
+                self.emit("target_missing", Some(flow), Some(step), None, json!({ "selector": selectors, "reason": reason, "waited_ms": waited, "policy": policy, "path": self.path }));
                 match policy {
                     "skip" => continue,
                     "center" => {}
@@ -1104,7 +1114,7 @@ impl Sim<'_> {
                 self.done.push(flow.to_owned());
                 return;
             }
-            if advance.as_deref() == Some("report_created") || step == "open" {
+            if advance.as_deref() == Some("report_created") || (flow, step.as_str()) == ("reports-tour", "open") {
                 self.path = "/app/reports";
             }
             self.emit("step_completed", Some(flow), Some(step), None, json!({ "index": index, "total": total, "duration_ms": (self.t - viewed_at).max(0) }));
