@@ -135,6 +135,9 @@ pub struct Inner {
     /// Awaited targets: (flow, step, the target is on the page but out of sight (told to the
     /// engine as `Target::Hidden`)).
     waits: Vec<(usize, usize, bool)>,
+    /// The last step target `look` found in reach, with its clipping ancestors: `show`, which
+    /// follows in the same dispatch, takes them instead of walking the ancestors' styles again.
+    located: Option<(Element, (Vec<Element>, bool))>,
     watches: Vec<(usize, String, bool)>,
     listeners: Vec<Listener>,
     mutations: Option<Mutations>,
@@ -382,6 +385,7 @@ impl Shell {
             targets: Vec::new(),
             timers: Vec::new(),
             waits: Vec::new(),
+            located: None,
             watches: Vec::new(),
             listeners: Vec::new(),
             mutations: None,
@@ -1172,10 +1176,15 @@ impl Inner {
     /// within scrolling reach (`layout::reachable`): a step shown at a target in a closed
     /// drawer would dim the page with its card hidden until the drawer opens, which it may never.
     /// (A hint's beacon simply stays hidden until then: nothing else is covered.)
-    fn look(&self, flow: usize, step: usize) -> Target {
+    fn look(&mut self, flow: usize, step: usize) -> Target {
+        self.located = None;
         let Some(t) = self.selectors(flow, step).and_then(|s| layout::find(&self.doc, &s)) else { return Target::Absent };
-        if self.is_tour(flow) && !layout::reachable(&self.doc, &t, &layout::clippers(&self.doc, &t)) {
-            return Target::Hidden;
+        if self.is_tour(flow) {
+            let scope = layout::clippers(&self.doc, &t);
+            if !layout::reachable(&self.doc, &t, &scope) {
+                return Target::Hidden;
+            }
+            self.located = Some((t, scope));
         }
         Target::Found
     }
@@ -1234,7 +1243,10 @@ impl Inner {
         match target {
             Some(t) => {
                 if new_target {
-                    let clippers = layout::clippers(&self.doc, &t);
+                    let clippers = match self.located.take() {
+                        Some((e, scope)) if e == t => scope,
+                        _ => layout::clippers(&self.doc, &t),
+                    };
                     if matches!(&v.kind, Kind::Step(_)) {
                         layout::scroll_into_view(&self.doc, &t, &clippers.0, !self.reduced_motion);
                     }

@@ -130,7 +130,6 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed): &(Vec<Element>,
         let more = (c.scroll_width() as f64 - at.w).max(0.0);
         Rect::new(at.x - c.scroll_left() as f64 - more, at.y - c.scroll_top() as f64, at.w + 2.0 * more, (c.scroll_height() as f64).max(at.h))
     };
-    let padding_box = |c: &Element, b: Rect| Rect::new(b.x + c.client_left() as f64, b.y + c.client_top() as f64, c.client_width() as f64, c.client_height() as f64);
     let mut r = rect(e);
     for c in clippers {
         let b = rect(c);
@@ -154,14 +153,17 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed): &(Vec<Element>,
     page && doc.default_view().and_then(|w| w.get_computed_style(e).ok().flatten()).and_then(|st| st.get_property_value("visibility").ok()).is_none_or(|v| v == "visible")
 }
 
+/// The padding box of `c`, whose border box is `b`: the border box minus borders (client*
+/// gives the inner size).
+fn padding_box(c: &Element, b: Rect) -> Rect {
+    Rect::new(b.x + c.client_left() as f64, b.y + c.client_top() as f64, c.client_width() as f64, c.client_height() as f64)
+}
+
 /// Where the target can be seen: the viewport (`vp`) intersected with its clipping ancestors.
 pub fn clip(vp: Rect, clippers: &[Element]) -> Rect {
     let mut r = vp;
     for c in clippers {
-        // The padding box: the border box minus borders (client* gives the inner size).
-        let b = rect(c);
-        let inner = Rect::new(b.x + c.client_left() as f64, b.y + c.client_top() as f64, c.client_width() as f64, c.client_height() as f64);
-        match r.intersect(&inner) {
+        match r.intersect(&padding_box(c, rect(c))) {
             Some(x) => r = x,
             None => return Rect::new(0.0, 0.0, 0.0, 0.0),
         }
