@@ -27,7 +27,7 @@ use crate::dom::mount::Mount;
 use crate::dom::nav::{self, NavWatch};
 use crate::dom::observer::{Mutations, Resizes};
 use crate::dom::render::{self, At, Widget};
-use crate::dom::timer::{Frame, Timeout};
+use crate::dom::timer::{Frame, Idle, Timeout};
 use crate::store::{self, Store, PREFIX};
 use crate::transport::{Consent, Transport};
 use std::cell::{Cell, RefCell};
@@ -62,6 +62,8 @@ pub enum Job {
     Motion(bool),
     /// The light check for targets that moved unnoticed (see `WATCH_MS`).
     Watch,
+    /// The page is idle after the first evaluation: rehearse the first tour step's card.
+    Rehearse,
     /// The animation frame: measure, then place.
     Frame,
     /// Something in the DOM changed: check in the next animation frame.
@@ -170,6 +172,8 @@ pub struct Inner {
     spec_revision: String,
     /// The deferred first evaluation.
     start: Option<Timeout>,
+    /// The rehearsal of a tour's first card, once the page is idle (`rehearse`).
+    rehearsal: Option<Idle>,
     /// Whether the first evaluation (`Input::Load`) has been dispatched.
     started: bool,
     /// Delivery to the collector, when one is configured.
@@ -190,6 +194,9 @@ const HEADER_CHECK_MS: f64 = 1500.0;
 /// How long layout follows every frame after the page's last transition or animation started
 /// when no end comes (an element removed mid-transition, an infinite spinner).
 const MOTION_MS: f64 = 3000.0;
+
+/// When to rehearse in browsers without `requestIdleCallback` (see `Inner::rehearse`).
+const REHEARSE_MS: u32 = 2000;
 
 /// How often a shown target is measured to catch moves that nothing reports: an image above it
 /// loading, a font swapping in, a Web Animations API animation. A rect read, nothing written.
@@ -395,6 +402,7 @@ impl Shell {
             check: None,
             motion: (0, 0.0),
             watch: None,
+            rehearsal: None,
             chase: false,
             scrolled_at: 0.0,
             dialogs: None,
@@ -451,7 +459,17 @@ impl Shell {
                 }
             }
         });
-        shell.with(|i| i.start = first);
+        // Once the page is idle (where browsers cannot tell, after REHEARSE_MS).
+        let w = shell.weak();
+        let rehearsal = Idle::new(REHEARSE_MS, move || {
+            if let Some(s) = w.upgrade() {
+                s.dispatch(Job::Rehearse);
+            }
+        });
+        shell.with(|i| {
+            i.start = first;
+            i.rehearsal = rehearsal;
+        });
         Ok(shell)
     }
 
@@ -893,6 +911,7 @@ impl Inner {
                     self.job(Job::Mutations, shell);
                 }
             }
+            Job::Rehearse => self.rehearse(shell),
             Job::Watch => {
                 self.watch = None;
                 let scrolling = now() - self.scrolled_at < WATCH_MS as f64;
@@ -1187,6 +1206,52 @@ impl Inner {
             self.located = Some((t, scope));
         }
         Target::Found
+    }
+
+    /// Builds the card of the first tour's first step once, lays it out as `show` would (at
+    /// the centre, and measured against its target if that is on the page), and removes it,
+    /// all in one task while the page is idle after the first evaluation: the browser paints
+    /// none of it, and nothing of the engine, the page or the events changes. A card's first
+    /// show is otherwise several times slower than later ones: V8 compiles each wasm function
+    /// at its first call, and the browser resolves the card's fonts and styles at its first
+    /// layout. Skipped when a tour already runs (its own show did that work) or the spec has
+    /// no tour. Measured in BENCHMARKS.md ("Tours").
+    fn rehearse(&mut self, shell: &Shell) {
+        self.rehearsal = None;
+        let flows = self.engine.model.flows.len();
+        if !self.started || !self.waits.is_empty() || (0..flows).any(|f| self.is_tour(f) && self.engine.run(f).is_some()) {
+            return;
+        }
+        let Some(v) = view::rehearsal(&self.engine) else { return };
+        let target = match &v.kind {
+            Kind::Step(s) => layout::find(&self.doc, &s.targets),
+            _ => None,
+        };
+        let rtl = self.mount.rtl(target.as_ref());
+        let Some(w) = render::build(&self.doc, &v, rtl, 0) else { return };
+        let flow = w.flow;
+        let _ = self.mount.layer.append_child(&w.root);
+        self.widgets.push(w);
+        // At its target when it is in reach, else at the centre; never anchored (anchoring
+        // writes to the target), and no check for a covering header (it hits the page).
+        if let Some(t) = target {
+            let scope = layout::clippers(&self.doc, &t);
+            if layout::reachable(&self.doc, &t, &scope) {
+                self.anchors.keep_off(flow, &t);
+                self.targets.push((flow, t, scope, 0.0));
+            }
+        }
+        let watching = self.watch.is_some();
+        self.layout(shell);
+        self.targets.retain(|x| x.0 != flow);
+        self.anchors.forget(flow);
+        if !watching {
+            self.watch = None;
+        }
+        if let Some(w) = self.widgets.pop() {
+            w.root.remove();
+        }
+        let _ = self.engine.progress.to_text();
     }
 
     fn is_tour(&self, flow: usize) -> bool {

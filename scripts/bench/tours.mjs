@@ -3,6 +3,8 @@
 // driver.js and shepherd.js in one Chromium run (headless, reduced motion, no CSP because the
 // peers set inline styles), rounds interleaved so the machine's noise hits all alike:
 //   start → first step positioned, next → next step positioned (time and animation frames),
+//   both right after init and on a page left idle for a second first (as when a user clicks
+//   "Take the tour": what a library prepares in idle time after init counts there),
 //   main-thread time per scroll event while a step is shown (CDP TaskDuration, minus the same
 //   scrolling on the page without any library), long tasks, gzipped bytes of the library.
 //
@@ -24,7 +26,23 @@ const server = await serve({
 });
 const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await launch();
-const data = Object.fromEntries(LIBS.map((l) => [l, { start: [], next: [], startFrames: [], nextFrames: [], call: [], scrollTask: [], scrollJs: [], scrollScript: [], scrollLayout: [], scrollEvents: [], longTasks: [], bytes: 0, files: [] }]));
+const IDLE_MS = 1000;
+const data = Object.fromEntries(LIBS.map((l) => [l, { idleStart: [], idleNext: [], start: [], next: [], startFrames: [], nextFrames: [], call: [], scrollTask: [], scrollJs: [], scrollScript: [], scrollLayout: [], scrollEvents: [], longTasks: [], bytes: 0, files: [] }]));
+
+/** Start and next on a fresh page left idle for IDLE_MS after the library's setup. */
+async function idleRound(lib) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.goto(`${base}/bench/page.html?lib=${lib}`);
+  await page.evaluate(() => window.bench.ready);
+  await page.waitForTimeout(IDLE_MS);
+  const s = await page.evaluate(() => window.bench.start());
+  const n = await page.evaluate(() => window.bench.next(1));
+  data[lib].idleStart.push(s.ms);
+  data[lib].idleNext.push(n.ms);
+  await page.close();
+}
 
 async function round(lib, first) {
   const page = await browser.context.newPage();
@@ -87,6 +105,7 @@ async function round(lib, first) {
 for (let r = 0; r < ROUNDS; r++) {
   // Rotate the order every round.
   for (let k = 0; k < LIBS.length; k++) await round(LIBS[(k + r) % LIBS.length], r === 0);
+  for (let k = 0; k < LIBS.length; k++) if (LIBS[(k + r) % LIBS.length] !== 'none') await idleRound(LIBS[(k + r) % LIBS.length]);
 }
 await browser.close();
 server.close();
@@ -103,6 +122,7 @@ for (const lib of LIBS.filter((l) => l !== 'none')) {
   rows.push({
     lib,
     start_ms: median(d.start), start_frames: median(d.startFrames),
+    idle_start_ms: median(d.idleStart), idle_next_ms: median(d.idleNext),
     next_ms: median(d.next), next_frames: median(d.nextFrames),
     call_ms: median(d.call),
     scroll_ms_per_event: (median(d.scrollTask) - baseScroll) / events,
@@ -116,14 +136,14 @@ for (const lib of LIBS.filter((l) => l !== 'none')) {
 }
 const f = (x, n = 2) => Number(x).toFixed(n);
 console.log(`Chromium headless, 1280×800, ${ROUNDS} rounds interleaved, medians; scroll: ${SCROLLS} frames of scrollBy(±2 px), baseline page without a library ${f(baseScroll / median(data.none.scrollEvents), 3)} ms/event`);
-console.log('| library | start → positioned | frames | next → positioned | frames | call (sync) | per scroll event: main thread | of it script | of it style+layout | JS+wasm (sampled) | long tasks | gzip bytes |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| library | start → positioned | frames | next → positioned | frames | start, page idle 1 s | next, page idle 1 s | call (sync) | per scroll event: main thread | of it script | of it style+layout | JS+wasm (sampled) | long tasks | gzip bytes |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.lib} | ${f(r.start_ms)} ms | ${r.start_frames} | ${f(r.next_ms)} ms | ${r.next_frames} | ${f(r.call_ms)} ms | ${f(r.scroll_ms_per_event, 3)} ms | ${f(r.scroll_script_ms_per_event, 3)} ms | ${f(r.scroll_style_layout_ms_per_event, 3)} ms | ${f(r.scroll_js_sampled_ms_per_event, 3)} ms | ${r.long_tasks} | ${r.gzip_bytes} |`);
+  console.log(`| ${r.lib} | ${f(r.start_ms)} ms | ${r.start_frames} | ${f(r.next_ms)} ms | ${r.next_frames} | ${f(r.idle_start_ms)} ms | ${f(r.idle_next_ms)} ms | ${f(r.call_ms)} ms | ${f(r.scroll_ms_per_event, 3)} ms | ${f(r.scroll_script_ms_per_event, 3)} ms | ${f(r.scroll_style_layout_ms_per_event, 3)} ms | ${f(r.scroll_js_sampled_ms_per_event, 3)} ms | ${r.long_tasks} | ${r.gzip_bytes} |`);
 }
 const sb = rows.find((r) => r.lib === 'shirube');
 for (const r of rows.filter((x) => x.lib !== 'shirube')) {
-  console.log(`shirube / ${r.lib}: start ${f(sb.start_ms / r.start_ms)}×, next ${f(sb.next_ms / r.next_ms)}×, call ${f(sb.call_ms / r.call_ms)}×, scroll ${f(sb.scroll_ms_per_event / r.scroll_ms_per_event)}× (script ${f(sb.scroll_script_ms_per_event / r.scroll_script_ms_per_event)}×, sampled JS ${f(sb.scroll_js_sampled_ms_per_event / r.scroll_js_sampled_ms_per_event)}×), bytes ${f(sb.gzip_bytes / r.gzip_bytes)}×`);
+  console.log(`shirube / ${r.lib}: start ${f(sb.start_ms / r.start_ms)}×, next ${f(sb.next_ms / r.next_ms)}×, start on an idle page ${f(sb.idle_start_ms / r.idle_start_ms)}×, next on an idle page ${f(sb.idle_next_ms / r.idle_next_ms)}×, call ${f(sb.call_ms / r.call_ms)}×, scroll ${f(sb.scroll_ms_per_event / r.scroll_ms_per_event)}× (script ${f(sb.scroll_script_ms_per_event / r.scroll_script_ms_per_event)}×, sampled JS ${f(sb.scroll_js_sampled_ms_per_event / r.scroll_js_sampled_ms_per_event)}×), bytes ${f(sb.gzip_bytes / r.gzip_bytes)}×`);
 }
 mkdirSync(join(root, 'target/bench'), { recursive: true });
 writeFileSync(join(root, 'target/bench/tours.json'), JSON.stringify({ rounds: ROUNDS, baseScroll, rows, raw: data }, null, 1));

@@ -141,16 +141,28 @@ fn ot(e: &Engine, x: &Option<Text>) -> Option<String> {
 /// The view of `flow`, if it is on screen (or about to be).
 pub fn view(e: &Engine, flow: usize) -> Option<View> {
     let run = e.run(flow)?;
+    view_at(e, flow, run.step, run.phase)
+}
+
+/// The view the first tour's first step would have at its target, for the shell's rehearsal
+/// (`runtime`'s `Inner::rehearse`): it builds and lays out this card once, hidden, before any
+/// tour starts. Nothing in the engine changes.
+pub fn rehearsal(e: &Engine) -> Option<View> {
+    let flow = e.model.flows.iter().position(|f| f.enabled && matches!(&f.body, Body::Tour(t) if !t.steps.is_empty()))?;
+    view_at(e, flow, 0, Phase::Shown { centered: false })
+}
+
+fn view_at(e: &Engine, flow: usize, step: usize, phase: Phase) -> Option<View> {
     let f = e.model.flows.get(flow)?;
     let loc = e.locale.as_str();
     let close_label = text(loc, Msg::Close);
     let kind = match &f.body {
         Body::Tour(tour) => {
-            let s = tour.steps.get(run.step)?;
+            let s = tour.steps.get(step)?;
             let total = tour.steps.len();
-            let last = run.step + 1 == total;
+            let last = step + 1 == total;
             let mut buttons = Vec::new();
-            if run.step > 0 {
+            if step > 0 {
                 buttons.push(Button { role: "back", label: text(loc, Msg::Back).into(), ui: Ui::Back, primary: false });
             }
             if let Some(c) = &s.cta {
@@ -160,7 +172,7 @@ pub fn view(e: &Engine, flow: usize) -> Option<View> {
                 let (role, msg) = if last { ("done", Msg::Done) } else { ("next", Msg::Next) };
                 buttons.push(Button { role, label: text(loc, msg).into(), ui: Ui::Next, primary: true });
             }
-            let centered = matches!(run.phase, Phase::Shown { centered: true }) || s.target.is_empty();
+            let centered = matches!(phase, Phase::Shown { centered: true }) || s.target.is_empty();
             let interactive = !s.advance.by_button();
             Kind::Step(StepView {
                 step_id: s.id.clone(),
@@ -174,10 +186,10 @@ pub fn view(e: &Engine, flow: usize) -> Option<View> {
                 overlay: tour.overlay,
                 modal: tour.overlay && !interactive,
                 click_target: s.advance.click,
-                progress: (tour.show_progress && total > 1).then(|| fill(text(loc, Msg::StepOf), run.step + 1, total, "")),
+                progress: (tour.show_progress && total > 1).then(|| fill(text(loc, Msg::StepOf), step + 1, total, "")),
                 buttons,
                 dismissible: tour.dismissible,
-                index: run.step,
+                index: step,
                 total,
             })
         }
@@ -188,7 +200,7 @@ pub fn view(e: &Engine, flow: usize) -> Option<View> {
             Kind::Hint(HintView {
                 targets: h.target.clone(),
                 placement: h.placement,
-                open: matches!(run.phase, Phase::Beacon { open: true }),
+                open: matches!(phase, Phase::Beacon { open: true }),
                 title,
                 body,
                 beacon_label: fill(text(loc, Msg::OpenHint), 0, 0, &name),
@@ -223,7 +235,7 @@ pub fn view(e: &Engine, flow: usize) -> Option<View> {
                 .collect();
             let done = items.iter().filter(|i| i.done).count();
             let total = items.len();
-            let (open, celebrate) = match run.phase {
+            let (open, celebrate) = match phase {
                 Phase::Panel { open } => (open, None),
                 Phase::Celebrate => (true, Some(text(loc, Msg::ChecklistDone).to_string())),
                 _ => (true, None),
@@ -248,7 +260,7 @@ pub fn view(e: &Engine, flow: usize) -> Option<View> {
                 Scale::Csat => (Msg::CsatLow, Msg::CsatHigh),
                 Scale::Ces => (Msg::CesLow, Msg::CesHigh),
             };
-            let phase = match run.phase {
+            let phase = match phase {
                 Phase::Comment(n) => SurveyPhase::Comment(n),
                 Phase::Thanks(_) => SurveyPhase::Thanks,
                 _ => SurveyPhase::Ask,
@@ -328,6 +340,29 @@ mod tests {
         e.handle(3.0, Input::Target { flow: 0, step: 1, what: crate::core::engine::Target::Clicked });
         let Some(Kind::Step(s)) = view(&e, 0).map(|v| v.kind) else { panic!() };
         assert_eq!(s.buttons.iter().map(|b| (b.role, b.label.as_str())).collect::<Vec<_>>(), vec![("back", "戻る"), ("cta", "詳しく"), ("done", "完了")]);
+    }
+
+    #[test]
+    fn the_rehearsal_is_the_first_enabled_tours_first_step_at_its_target_and_changes_nothing() {
+        let spec = r##"{"version":1,"product":"t","flows":[
+          {"id":"off","kind":"tour","enabled":false,"steps":[{"id":"x","target":"#x"}]},
+          {"id":"h","kind":"hint","target":"#h","body":"Hint"},
+          {"id":"w","kind":"tour","steps":[{"id":"a","target":"#a","title":"First","body":"Body","placement":"right"},{"id":"b","title":"Second"}]}]}"##;
+        let mut e = engine(spec, "ja");
+        e.handle(0.0, Input::Load { path: "/".into(), query: String::new() });
+        let before = e.state();
+        let v = rehearsal(&e).unwrap_or_else(|| panic!("no rehearsal"));
+        assert_eq!((v.flow, v.flow_id.as_str(), v.label.as_str()), (2, "w", "First"));
+        let Kind::Step(s) = v.kind else { panic!("not a step") };
+        assert_eq!((s.step_id.as_str(), s.targets.clone(), s.centered, s.placement), ("a", vec!["#a".to_string()], false, Placement::Right));
+        assert_eq!(s.buttons.iter().map(|b| (b.role, b.label.as_str())).collect::<Vec<_>>(), vec![("next", "次へ")]);
+        assert_eq!(s.progress.as_deref(), Some("1 / 2"));
+        // Nothing started: no flow runs, the state is as before.
+        assert!(e.run(2).is_none() && view(&e, 2).is_none());
+        assert_eq!(e.state(), before);
+        // No tour in the spec: nothing to rehearse.
+        let e = engine(r##"{"version":1,"product":"t","flows":[{"id":"h","kind":"hint","target":"#h","body":"Hint"}]}"##, "en");
+        assert!(rehearsal(&e).is_none());
     }
 
     #[test]

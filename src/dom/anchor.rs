@@ -138,6 +138,12 @@ impl Anchors {
         self.release(flow);
     }
 
+    /// Never anchors `flow`'s widgets to `target` until `forget` (the runtime's rehearsal lays
+    /// a card out at its target without writing to it).
+    pub fn keep_off(&mut self, flow: usize, target: &Element) {
+        self.refused.push((flow, target.clone()));
+    }
+
     /// The layout saw `flow`'s anchored widget away from where it computed: position this
     /// target's widgets by viewport coordinates from now on.
     pub fn refuse(&mut self, flow: usize) {

@@ -70,3 +70,37 @@ impl Drop for Interval {
         }
     }
 }
+
+/// A callback for when the browser is idle (`requestIdleCallback`); where there is none
+/// (Safari), after `ms`. Dropping it cancels it.
+#[must_use = "an Idle is cancelled when dropped"]
+pub struct Idle {
+    id: u32,
+    idle: bool,
+    _closure: Closure<dyn Fn()>,
+}
+
+impl Idle {
+    pub fn new(ms: u32, f: impl Fn() + 'static) -> Option<Idle> {
+        let w = web_sys::window()?;
+        let closure = Closure::wrap(Box::new(f) as Box<dyn Fn()>);
+        let cb: &js_sys::Function = closure.as_ref().unchecked_ref();
+        let (id, idle) = match w.request_idle_callback(cb) {
+            Ok(id) => (id, true),
+            Err(_) => (w.set_timeout_with_callback_and_timeout_and_arguments_0(cb, ms as i32).ok()? as u32, false),
+        };
+        Some(Idle { id, idle, _closure: closure })
+    }
+}
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            if self.idle {
+                w.cancel_idle_callback(self.id);
+            } else {
+                w.clear_timeout_with_handle(self.id as i32);
+            }
+        }
+    }
+}

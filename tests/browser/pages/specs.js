@@ -39,6 +39,15 @@ export const SPECS = {
       { id: 'end', title: 'A long centred step', body: LONG },
     ])],
   },
+  // A tour with no trigger: it starts only from sb.start('t'), so nothing shows at load and
+  // the runtime rehearses its first card once the page is idle.
+  manual: {
+    version: 1, product: 'layout',
+    flows: [{ id: 't', kind: 'tour', steps: [
+      { id: 's', target: '#b', placement: 'bottom', title: 'Step title', body: 'A **short** body for the step.' },
+      { id: 'end', title: 'End' },
+    ] }],
+  },
   xss: {
     version: 1, product: 'xss',
     flows: [tour('t', [{ id: 's', target: '#b', title: '<img src=x onerror="window.__xss=1">Title', body: 'Body <script>window.__xss=2</script> **bold** [link](/ok) `<b>code</b>` <a href="javascript:window.__xss=3">a</a>' }])],
