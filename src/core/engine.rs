@@ -80,7 +80,7 @@ pub enum Target {
     /// It was shown and has gone.
     Lost,
     /// On the page but out of sight, where no scrolling can bring it: off the page's edge (a
-    /// closed drawer), in a collapsed container, `visibility: hidden`. Treated as absent (the
+    /// closed drawer), in a collapsed container, `visibility: hidden`, `opacity: 0`. Treated as absent (the
     /// step's `ifMissing` applies), and reported as `hidden`.
     Hidden,
     /// The user clicked it.

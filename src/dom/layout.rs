@@ -4,7 +4,8 @@
 //! decisions (where the tooltip goes) are `core::position`'s; this only reads the page.
 
 use crate::core::position::Rect;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
 
 pub fn rect(e: &Element) -> Rect {
@@ -110,11 +111,34 @@ pub fn clippers(doc: &Document, e: &Element) -> (Vec<Element>, bool) {
     (out, false)
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// An element, as far as `checkVisibility` goes (web-sys does not bind it).
+    type Checked;
+    /// `Element.checkVisibility(options)`: Chromium 121, Firefox 125, Safari 17.4. Older
+    /// browsers have none, which the binding reports as an error.
+    #[wasm_bindgen(method, catch, js_name = checkVisibility)]
+    fn check_visibility(this: &Checked, options: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// Whether `e` is drawn: not `visibility: hidden`, and neither it nor an ancestor (through
+/// shadow roots) at `opacity: 0`, as a menu or popover faded out (browsers without
+/// `checkVisibility`: visibility only).
+fn drawn(doc: &Document, e: &Element) -> bool {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"opacityProperty".into(), &JsValue::TRUE);
+    let _ = js_sys::Reflect::set(&o, &"visibilityProperty".into(), &JsValue::TRUE);
+    e.unchecked_ref::<Checked>().check_visibility(&o).unwrap_or_else(|_| {
+        doc.default_view().and_then(|w| w.get_computed_style(e).ok().flatten()).and_then(|st| st.get_property_value("visibility").ok()).is_none_or(|v| v == "visible")
+    })
+}
+
 /// Whether `e` can be seen now or after scrolling: inside the area its nearest clipping
 /// ancestor can scroll over, that ancestor inside the next one's, and so on up to the page's
-/// (the viewport, under a fixed ancestor); and not `visibility: hidden`. Not so: a drawer slid
-/// off the page's edge, a bottom sheet below a fixed viewport, a collapsed accordion, a menu
-/// hidden by `visibility`. A target the user has merely scrolled away stays reachable.
+/// (the viewport, under a fixed ancestor); and drawn (`drawn`). Not so: a drawer slid off the
+/// page's edge, a bottom sheet below a fixed viewport, a collapsed accordion, a menu hidden by
+/// `visibility` or faded out to `opacity: 0`. A target the user has merely scrolled away stays
+/// reachable.
 /// (Horizontally each area extends both ways by what overflows, so right-to-left scrolling is
 /// covered without reading the direction.)
 pub fn reachable(doc: &Document, e: &Element, (clippers, fixed): &(Vec<Element>, bool)) -> bool {
@@ -150,7 +174,7 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed): &(Vec<Element>,
     } else {
         doc.scrolling_element().is_some_and(|s| over(r, area(&s, vp))) || doc.body().is_some_and(|b| over(r, area(&b, padding_box(&b, rect(&b)))))
     };
-    page && doc.default_view().and_then(|w| w.get_computed_style(e).ok().flatten()).and_then(|st| st.get_property_value("visibility").ok()).is_none_or(|v| v == "visible")
+    page && drawn(doc, e)
 }
 
 /// The padding box of `c`, whose border box is `b`: the border box minus borders (client*

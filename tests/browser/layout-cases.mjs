@@ -416,6 +416,31 @@ export function outOfSightCases(label, layer) {
     });
   }
 
+  test(`${label}: a target in a popover faded out to opacity 0: the step waits, shows once it fades in, and goes when it fades out`, async () => {
+    const page = await layer.open('faded');
+    await layer.sleep(400);
+    assert.deepEqual(await shadow(page), { cards: 0, overlays: 0 }, 'nothing shown while the popover is transparent');
+    assert.match(await page.evaluate(() => window.sb.explain().find((e) => e.flow === 't').why), /`#in-popover` matches an element out of sight/);
+    // It fades in 800 ms after load.
+    await layer.sleep(1000);
+    await fiveFrames(page);
+    const m = await settledStep(page, '#in-popover', layer.sleep);
+    assert.equal(m.side, 'right');
+    assertPlaced(m);
+    // Faded out during the step: the card goes once the fade ends, and comes back with it.
+    await page.evaluate(() => document.getElementById('popover').classList.remove('open'));
+    await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]'), { timeout: 3000 });
+    await page.evaluate(() => document.getElementById('popover').classList.add('open'));
+    await layer.sleep(500);
+    await fiveFrames(page);
+    assertPlaced(await settledStep(page, '#in-popover', layer.sleep));
+    const names = await page.evaluate(() => window.__events.map((e) => e.name));
+    assert.equal(names.filter((n) => n === 'step_viewed').length, 1, names.join(' '));
+    assert.ok(!names.includes('target_missing'), names.join(' '));
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
   for (const [name, sel, side, what, scrolled] of [
     ['wide', '#far-right', 'bottom', 'far right in a horizontally scrolling table', () => document.getElementById('table').scrollLeft > 1000],
     ['shell', '#below', 'top', 'far below in a body that scrolls instead of the page (an app shell)', () => document.body.scrollTop > 1000],

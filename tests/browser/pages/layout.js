@@ -72,7 +72,8 @@ if (name === 'drawer') {
 // (?case=closed), or opens 800 ms after load and is closed again by the test (?case=drawer);
 // a fixed bottom sheet below the viewport of a long page that slides up 800 ms after load
 // (?case=sheet); an accordion's collapsed panel that opens then (?case=accordion); a menu
-// hidden with `visibility` that shows then (?case=invisible). And ones that only look out of
+// hidden with `visibility` that shows then (?case=invisible); a popover faded out to
+// `opacity: 0` that fades in then (?case=faded). And ones that only look out of
 // reach and are not: far right in a horizontally scrolling table (?case=wide), far below in
 // a body that scrolls instead of the page (?case=shell).
 const box = (id, cls, text, parent = document.body, tag = 'div') => {
@@ -99,6 +100,11 @@ if (name === 'invisible') {
   const menu = box('menu', 'menu', '', 'top');
   box('in-menu', 't', 'In the menu', menu, 'button');
   setTimeout(() => menu.classList.add('open'), 800);
+}
+if (name === 'faded') {
+  const pop = box('popover', 'faded', '', 'top');
+  box('in-popover', 't', 'In the popover', pop, 'button');
+  setTimeout(() => pop.classList.add('open'), 800);
 }
 // An app shell: the page does not scroll, the body does; the target is far below the fold.
 if (name === 'shell') document.documentElement.classList.add('shell');

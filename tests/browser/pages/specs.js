@@ -27,6 +27,7 @@ export const SPECS = {
   sheet: one('#in-sheet', { placement: 'top' }),
   accordion: one('#in-panel', { placement: 'bottom' }),
   invisible: one('#in-menu', { placement: 'right' }),
+  faded: one('#in-popover', { placement: 'right' }),
   wide: one('#far-right', { placement: 'bottom' }),
   shell: one('#below', { placement: 'top' }),
   restyled: one('#b', { placement: 'bottom' }),
