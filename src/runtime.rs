@@ -1305,6 +1305,7 @@ impl Inner {
             _ => false,
         };
         self.widgets.push(w);
+        self.mark_corner();
         match target {
             Some(t) => {
                 if new_target {
@@ -1351,6 +1352,17 @@ impl Inner {
         }
     }
 
+    /// `data-checklist` on the layer while a checklist shows: its launcher and panel hold the
+    /// bottom corner, and a slideout takes the other one (style.css). An attribute, not
+    /// `:has()`: WebKit does not restyle a `:has()` match in a shadow tree when it changes.
+    fn mark_corner(&self) {
+        let _ = if self.widgets.iter().any(|w| matches!(w.view.kind, Kind::Checklist(_))) {
+            self.mount.layer.set_attribute("data-checklist", "")
+        } else {
+            self.mount.layer.remove_attribute("data-checklist")
+        };
+    }
+
     fn any_modal(&self) -> bool {
         self.widgets.iter().any(|w| matches!(&w.view.kind, Kind::Step(s) if s.modal) || matches!(&w.view.kind, Kind::Announcement(a) if a.style == crate::core::spec::types::AnnouncementStyle::Modal))
     }
@@ -1381,6 +1393,7 @@ impl Inner {
         let had = self.widgets.iter().any(|w| w.flow == flow);
         let took_focus = self.widgets.iter().any(|w| w.flow == flow && (matches!(&w.view.kind, Kind::Step(_)) || matches!(&w.view.kind, Kind::Announcement(a) if a.style == crate::core::spec::types::AnnouncementStyle::Modal)));
         self.widgets.retain(|w| w.flow != flow);
+        self.mark_corner();
         if let Some(ro) = &self.resize {
             if let Some((_, t, _, _)) = self.targets.iter().find(|(f, _, _, _)| *f == flow) {
                 ro.unobserve(t);

@@ -184,6 +184,7 @@ export function layoutCases(label, layer) {
   });
 
   tallCardCases(label, layer);
+  panelCases(label, layer);
   movingTargetCases(label, layer);
   outOfSightCases(label, layer);
 }
@@ -338,6 +339,62 @@ export function tallCardCases(label, layer) {
       if (end.visible && end.inside && end.button) break;
     }
     assert.deepEqual(end, { visible: true, inside: true, button: true, centred: true, bodyScrolls: true });
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+}
+
+/**
+ * A slideout and a checklist panel with far more than the screen holds (their heights are
+ * limited by CSS, not the layout): each on screen, its body or items scrolling, its title,
+ * description and buttons in view; shown together, neither covers the other. Run by every
+ * browser layer at its own viewport; Chromium runs it on a phone too.
+ */
+export async function measurePanels(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('shirube-root').shadowRoot;
+    const vw = document.documentElement.clientWidth;
+    const vh = document.documentElement.clientHeight;
+    const box = (e) => e && e.getBoundingClientRect();
+    const inside = (e) => { const b = box(e); return !!b && b.width > 0 && b.top >= -0.5 && b.left >= -0.5 && b.bottom <= vh + 0.5 && b.right <= vw + 0.5; };
+    // On top where it is: what a click at its centre would reach.
+    const reachable = (e) => { const b = box(e); return !!b && root.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)?.closest('button') === e; };
+    const slide = root.querySelector('[data-shirube-flow=slide]');
+    const panel = root.querySelector('[data-shirube-checklist=list]');
+    const launcher = root.querySelector('.launcher');
+    const overlap = (a, b) => { const x = box(a); const y = box(b); return !!x && !!y && x.left < y.right && y.left < x.right && x.top < y.bottom && y.top < x.bottom; };
+    const scrolls = (e) => !!e && e.scrollHeight > e.clientHeight + 100;
+    return {
+      slide: slide && {
+        inside: inside(slide), title: inside(slide.querySelector('h2')), scrolls: scrolls(slide.querySelector('.body')),
+        cta: reachable(slide.querySelector('[data-shirube-action=cta]')), close: reachable(slide.querySelector('[data-shirube-action=dismiss]')),
+      },
+      panel: panel && {
+        inside: inside(panel), title: inside(panel.querySelector('h2')), scrolls: scrolls(panel.querySelector('.items')),
+        // The description whole, not squashed by the items.
+        description: (() => { const d = panel.querySelector('.body'); return d.clientHeight >= 18 && d.scrollHeight <= d.clientHeight + 1; })(),
+        close: reachable(panel.querySelector('[data-shirube-action=dismiss]')),
+      },
+      launcher: launcher && reachable(launcher),
+      apart: !overlap(slide, panel) && !overlap(slide, launcher),
+    };
+  });
+}
+
+export function panelCases(label, layer) {
+  test(`${label}: a slideout and a checklist panel taller than the screen fit on it, their bodies scrolling, side by side`, async () => {
+    const page = await layer.open('panels');
+    const whole = { inside: true, title: true, scrolls: true };
+    await page.evaluate(() => window.sb.start('slide'));
+    await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-flow=slide]'), { timeout: 3000 });
+    await layer.sleep(400);
+    const alone = await measurePanels(page);
+    assert.deepEqual(alone.slide, { ...whole, cta: true, close: true }, JSON.stringify(alone));
+    await page.evaluate(() => window.sb.start('list'));
+    await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-checklist=list]'), { timeout: 3000 });
+    await layer.sleep(400);
+    const both = await measurePanels(page);
+    assert.deepEqual(both, { slide: { ...whole, cta: true, close: true }, panel: { ...whole, description: true, close: true }, launcher: true, apart: true });
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);
   });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
-import { noAnchorCases, tallCardCases, movingTargetCases, outOfSightCases } from './layout-cases.mjs';
+import { noAnchorCases, tallCardCases, panelCases, measurePanels, movingTargetCases, outOfSightCases } from './layout-cases.mjs';
 
 let server, browser;
 before(async () => {
@@ -355,7 +355,33 @@ for (const [name, viewport, dsf] of [['phone', { width: 375, height: 667 }, 1], 
 const layer = { open, problems: async (page) => page.problems, close: (page) => page.close(), sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)) };
 noAnchorCases('Chromium', layer);
 tallCardCases('Chromium', layer);
+panelCases('Chromium', layer);
 movingTargetCases('Chromium', layer);
+
+test('a 375×667 phone: a long slideout and checklist fit, and the slideout sits above the checklist\'s launcher', async () => {
+  const ctx = await browser.context.browser().newContext({ viewport: { width: 375, height: 667 } });
+  const page = await open('panels', { context: ctx });
+  const shadow = (sel) => page.waitForFunction((q) => document.querySelector('shirube-root').shadowRoot.querySelector(q), sel, { timeout: 3000 });
+  await page.evaluate(() => window.sb.start('slide'));
+  await shadow('[data-shirube-flow=slide]');
+  await page.waitForTimeout(400);
+  assert.deepEqual((await measurePanels(page)).slide, { inside: true, title: true, scrolls: true, cta: true, close: true });
+  // The checklist opens over it (both span the screen's width); minimized, its launcher sits
+  // below the slideout, not on its buttons.
+  await page.evaluate(() => window.sb.start('list'));
+  await shadow('[data-shirube-checklist=list]');
+  await page.waitForTimeout(400);
+  const open2 = await measurePanels(page);
+  assert.deepEqual(open2.panel, { inside: true, title: true, scrolls: true, description: true, close: true });
+  await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('.launcher').click());
+  await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-checklist=list]'), null, { timeout: 3000 });
+  await page.waitForTimeout(200);
+  const closed = await measurePanels(page);
+  assert.deepEqual(closed, { slide: { inside: true, title: true, scrolls: true, cta: true, close: true }, panel: null, launcher: true, apart: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+  await ctx.close();
+});
 outOfSightCases('Chromium', layer);
 
 test('without CSS anchor positioning: right to left', async () => {

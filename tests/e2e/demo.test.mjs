@@ -133,3 +133,34 @@ test('the activity tour leads into a drawer: its step waits for the panel, then 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the upgrade slideout on Reports sits in the other corner from the checklist, and both can be used', async () => {
+  const page = await browser.context.newPage();
+  const problems = watchProblems(page);
+  // Aiko (Free, admin) past adoption: her first project is made, then she opens Reports.
+  await page.goto(`${web.base}/app/dashboard?user=aiko&lang=en`);
+  await page.locator('[data-shirube-flow=welcome]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => window.sb.track('project_created', {}));
+  await page.goto(`${web.base}/app/reports?user=aiko&lang=en`);
+  await page.locator('[data-shirube-flow=upgrade]').waitFor();
+  await page.locator('[data-shirube-toggle=getting-started]').waitFor();
+  await sleep(500);
+  const got = await page.evaluate(() => {
+    const root = document.querySelector('shirube-root').shadowRoot;
+    const slide = root.querySelector('[data-shirube-flow=upgrade]');
+    const launcher = root.querySelector('.launcher');
+    const a = slide.getBoundingClientRect();
+    const b = launcher.getBoundingClientRect();
+    const cta = slide.querySelector('[data-shirube-action=cta]').getBoundingClientRect();
+    return {
+      apart: a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top,
+      ctaOnTop: root.elementFromPoint(cta.x + cta.width / 2, cta.y + cta.height / 2)?.closest('button')?.dataset.shirubeAction,
+      launcherOnTop: root.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)?.closest('button') === launcher,
+      slideLeftOfLauncher: a.right < b.left,
+    };
+  });
+  assert.deepEqual(got, { apart: true, ctaOnTop: 'cta', launcherOnTop: true, slideLeftOfLauncher: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

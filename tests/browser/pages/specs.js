@@ -40,6 +40,15 @@ export const SPECS = {
       { id: 'end', title: 'A long centred step', body: LONG },
     ])],
   },
+  // Panels with more than any test screen holds, started by the test: a slideout whose body is
+  // long, and a checklist of 40 items with descriptions.
+  panels: {
+    version: 1, product: 'layout',
+    flows: [
+      { id: 'slide', kind: 'announcement', style: 'slideout', title: 'A long slideout', body: LONG, cta: { label: 'Read more', action: { track: 'more' } } },
+      { id: 'list', kind: 'checklist', title: 'A long checklist', description: 'Forty things to do.', items: Array.from({ length: 40 }, (_, i) => ({ id: `i${i + 1}`, label: `Item ${i + 1}`, description: 'What this item asks of you, in a sentence.', done: { any: [] }, action: { track: `go_${i + 1}` } })) },
+    ],
+  },
   // A tour with no trigger: it starts only from sb.start('t'), so nothing shows at load and
   // the runtime rehearses its first card once the page is idle.
   manual: {
