@@ -1208,8 +1208,8 @@ impl Inner {
         Target::Found
     }
 
-    /// Builds the card of the first tour's first step once, lays it out as `show` would (at
-    /// the centre, and measured against its target if that is on the page), and removes it,
+    /// Builds the card of the first tour's first step once, lays it out as `show` would (at its
+    /// target when that is in reach, else at the centre), and removes it,
     /// all in one task while the page is idle after the first evaluation: the browser paints
     /// none of it, and nothing of the engine, the page or the events changes. A card's first
     /// show is otherwise several times slower than later ones: V8 compiles each wasm function
@@ -1248,9 +1248,8 @@ impl Inner {
         if !watching {
             self.watch = None;
         }
-        if let Some(w) = self.widgets.pop() {
-            w.root.remove();
-        }
+        // Dropping the widget takes its elements out.
+        self.widgets.pop();
         let _ = self.engine.progress.to_text();
     }
 
