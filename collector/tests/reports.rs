@@ -199,15 +199,18 @@ async fn populate(s: &Server, users: usize) -> i64 {
         ev(5, json!({ "name": "survey_answered", "user_id": "u_edge", "anonymous_id": "a_e2", "flow_id": "nps", "properties": { "scale": "nps", "score": 0, "comment": "=cmd|' /C calc'!A0" }, "context": ctx("high") })),
         // A missing target whose page is only in the context.
         ev(6, json!({ "name": "target_missing", "user_id": "u_edge", "anonymous_id": "a_e2", "flow_id": "welcome", "step_id": "create", "properties": { "selector": "#gone", "policy": "skip" }, "context": ctx("high") })),
+        // The same target out of sight: a row of its own (reason `hidden`); the one above has
+        // no reason (an older SDK) and counts as `absent`.
+        ev(10, json!({ "name": "target_missing", "user_id": "u_edge", "anonymous_id": "a_e2", "flow_id": "welcome", "step_id": "create", "properties": { "selector": "#gone", "reason": "hidden", "waited_ms": 3000, "path": "/app/x" }, "context": ctx("high") })),
         ev(7, json!({ "name": "milestone_reached", "user_id": "u_edge", "anonymous_id": "a_e2", "properties": { "milestone_id": "first_project" }, "context": ctx("high") })),
         // A checklist this user was never shown (no flow_started): not in its population.
         ev(8, json!({ "name": "flow_dismissed", "user_id": "u_edge", "anonymous_id": "a_e2", "flow_id": "getting-started", "properties": { "kind": "checklist" }, "context": ctx("high") })),
     ];
     let r = s.post("/v1/batch", &batch(KEY, &events)).await;
-    assert_eq!(r.json()["accepted"], 8, "{}", r.text());
+    assert_eq!(r.json()["accepted"], 9, "{}", r.text());
     // The same batch again: duplicates change nothing.
     let r = s.post("/v1/batch", &batch(KEY, &events)).await;
-    assert_eq!(r.json()["duplicates"], 8, "{}", r.text());
+    assert_eq!(r.json()["duplicates"], 9, "{}", r.text());
     // Another project's events never show.
     let other = ev(9, json!({ "name": "flow_started", "user_id": "u_other", "anonymous_id": "a_o", "flow_id": "welcome", "properties": {}, "context": ctx("tech") }));
     assert_eq!(s.post("/v1/batch", &batch(OTHER_KEY, &[other])).await.json()["accepted"], 1);
@@ -336,12 +339,14 @@ fn check_funnel(w: &World, got: &Value, r: R, seg: &[(&str, &str)], flow: &str, 
 }
 
 fn check_targets(w: &World, got: &Value, r: R, seg: &[(&str, &str)]) {
-    type Key = (String, String, String, String);
+    type Key = (String, String, String, String, String);
     let mut rows: BTreeMap<Key, (usize, HashSet<String>, usize, usize)> = BTreeMap::new();
     let mut missing_by_step: HashMap<(String, String), usize> = HashMap::new();
     for e in w.events.iter().filter(|e| e.name == "target_missing" && w.in_seg(&e.user, seg)) {
         let page = e.p("path").as_str().or(e.ctx["path"].as_str()).unwrap_or("").to_owned();
-        let key = (e.flow.clone().unwrap_or_default(), e.step.clone().unwrap_or_default(), e.p("selector").as_str().unwrap_or("").to_owned(), page);
+        // Events without a reason (older SDKs) count as absent.
+        let reason = if e.p("reason").as_str() == Some("hidden") { "hidden" } else { "absent" };
+        let key = (e.flow.clone().unwrap_or_default(), e.step.clone().unwrap_or_default(), e.p("selector").as_str().unwrap_or("").to_owned(), page, reason.to_owned());
         let row = rows.entry(key.clone()).or_default();
         if e.day() > r.to - 7 && e.day() <= r.to {
             row.2 += 1;
@@ -365,15 +370,18 @@ fn check_targets(w: &World, got: &Value, r: R, seg: &[(&str, &str)]) {
     }
     let got_rows = got["rows"].as_array().expect("rows");
     let in_range: Vec<_> = rows.iter().filter(|(_, v)| v.0 > 0).collect();
-    assert_eq!(got_rows.len(), in_range.len(), "one row per flow, step, selector and page");
+    assert_eq!(got_rows.len(), in_range.len(), "one row per flow, step, selector, page and reason");
+    if seg.is_empty() {
+        assert!(in_range.iter().any(|(k, _)| k.4 == "hidden") && in_range.iter().any(|(k, _)| k.4 == "absent"), "both reasons in the data");
+    }
     eq_n(&got["events"], in_range.iter().map(|(_, v)| v.0).sum(), "total missing");
     let all_users: HashSet<&String> = in_range.iter().flat_map(|(_, v)| v.1.iter()).collect();
     eq_n(&got["users"], all_users.len(), "affected users");
-    for ((f, s, sel, page), (n, users, last7, prev7)) in in_range {
+    for ((f, s, sel, page, why), (n, users, last7, prev7)) in in_range {
         let row = got_rows
             .iter()
-            .find(|x| x["flow_id"] == f.as_str() && x["step_id"] == s.as_str() && x["selector"] == sel.as_str() && x["page"] == page.as_str())
-            .unwrap_or_else(|| panic!("row {f} {s} {sel} {page}"));
+            .find(|x| x["flow_id"] == f.as_str() && x["step_id"] == s.as_str() && x["selector"] == sel.as_str() && x["page"] == page.as_str() && x["reason"] == why.as_str())
+            .unwrap_or_else(|| panic!("row {f} {s} {sel} {page} {why}"));
         eq_n(&row["events"], *n, "events");
         eq_n(&row["users"], users.len(), "users");
         eq_n(&row["last_7d"], *last7, "last_7d");
@@ -836,6 +844,54 @@ async fn rollups_are_rebuilt_for_older_databases(b: Backend) {
     let _ = s.stop().await;
 }
 
+/// A database from before broken targets had a reason (migration 5) gets that rollup made again
+/// from its events when the collector opens it: the old table (no `reason`, and a stray row
+/// the events do not back) is replaced, the other rollups are left as they were.
+async fn targets_get_their_reason_in_older_databases(b: Backend) {
+    let s = Server::start(&b).await;
+    populate(&s, 25).await;
+    let today = date::day_of_ms(shirube_collector::now_ms());
+    let q = format!("from={}&to={}", date::ymd(today - 59), date::ymd(today));
+    let paths = [format!("targets?{q}"), format!("overview?{q}"), format!("funnel?flow=welcome&{q}")];
+    let mut before = Vec::new();
+    for p in &paths {
+        before.push(report(&s, p).await);
+    }
+    assert!(before[0]["rows"].as_array().expect("rows").iter().any(|r| r["reason"] == "hidden"), "a hidden row to rebuild");
+    let db = s.stop().await;
+    let old = |int: &str, rowid: &str| {
+        format!(
+            "DROP TABLE rollup_targets;
+             CREATE TABLE rollup_targets (
+                 project_id {int} NOT NULL, day {int} NOT NULL, flow_id TEXT NOT NULL, step_id TEXT NOT NULL,
+                 selector TEXT NOT NULL, page TEXT NOT NULL, user_key TEXT NOT NULL, n {int} NOT NULL,
+                 PRIMARY KEY (project_id, day, flow_id, step_id, selector, page, user_key)
+             ){rowid};
+             INSERT INTO rollup_targets VALUES (1, {today}, 'welcome', 'create', '#stray', '/app', 'u:stray', 7);
+             DELETE FROM schema_migrations WHERE version >= 5;"
+        )
+    };
+    match &db.backend {
+        Backend::Sqlite => {
+            let path = db.sqlite_path().expect("path");
+            let sql = old("INTEGER", " WITHOUT ROWID");
+            tokio::task::spawn_blocking(move || rusqlite::Connection::open(path).expect("open").execute_batch(&sql).expect("old table"))
+                .await
+                .expect("join");
+        }
+        Backend::Postgres(_) => {
+            let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.expect("connect");
+            tokio::spawn(conn);
+            client.batch_execute(&old("BIGINT", "")).await.expect("old table");
+        }
+    }
+    let s = Server::on(db, |_| {}).await;
+    for (p, want) in paths.iter().zip(before) {
+        assert_eq!(report(&s, p).await, want, "{p} after the migration");
+    }
+    let _ = s.stop().await;
+}
+
 /// Seeding is deterministic, and seeding twice with the same options stores nothing new.
 async fn seeding_twice_is_idempotent(b: Backend) {
     let s = Server::start(&b).await;
@@ -850,4 +906,4 @@ async fn seeding_twice_is_idempotent(b: Backend) {
     assert_eq!(db.count_events().await, first.events as i64);
 }
 
-both!(figures_match_the_raw_events, csv_exports_match_json, bad_requests_get_clear_errors, sign_in_sessions_and_pages, rollups_are_rebuilt_for_older_databases, seeding_twice_is_idempotent);
+both!(figures_match_the_raw_events, csv_exports_match_json, bad_requests_get_clear_errors, sign_in_sessions_and_pages, rollups_are_rebuilt_for_older_databases, targets_get_their_reason_in_older_databases, seeding_twice_is_idempotent);

@@ -201,14 +201,19 @@ test('every view of the dashboard shows the figures of the raw events', async ()
   const missing = m.mine.filter((e) => m.inRange(e) && e.name === 'target_missing');
   assert.equal(await kpi(page, 'events'), int(missing.length));
   assert.equal(await kpi(page, 'users'), int(new Set(missing.map((e) => e.user)).size));
+  // One row per flow, step, selector, page and reason (`hidden`, else `absent`).
   const keys = new Map();
   for (const e of missing) {
-    const k = `${e.flow_id}|${e.step_id ?? ''}|${e.properties.selector}|${e.properties.path ?? e.context?.path ?? ''}`;
+    const why = e.properties.reason === 'hidden' ? 'hidden' : 'absent';
+    const k = `${e.flow_id}|${e.step_id ?? ''}|${e.properties.selector}|${e.properties.path ?? e.context?.path ?? ''}|${why}`;
     keys.set(k, (keys.get(k) || 0) + 1);
   }
   assert.equal(await kpi(page, 'problems'), int(keys.size));
   const top = Math.max(...keys.values());
   assert.equal((await page.locator('table[data-table="targets"] tbody tr').first().locator('td').nth(3).textContent()).trim(), int(top));
+  const hiddenRows = [...keys.keys()].filter((k) => k.endsWith('|hidden')).length;
+  assert.equal(await page.locator('table[data-table="targets"] [data-reason="hidden"]').count(), hiddenRows, 'out-of-sight rows marked');
+  assert.equal(await page.locator('table[data-table="targets"] [data-reason="absent"]').count(), keys.size - hiddenRows);
   assert.ok(await page.locator('table[data-table="targets"] svg.spark').count() > 0, 'a trend per row');
   await shoot(page, 'targets');
 

@@ -146,7 +146,7 @@ messages! {
     Surveys => "Surveys", "アンケート";
     OverviewSub => "Who used the product and how each flow of the onboarding program did.", "製品を使ったユーザーと、オンボーディングの各フローの状況です。";
     FunnelSub => "Where users drop out of a flow, step by step, and how spec revisions compare.", "フローのどのステップで離脱しているか、スペックのリビジョン間の比較です。";
-    TargetsSub => "Steps and hints whose element was not on the page. Fix these before customers notice.", "要素がページ上に見つからなかったステップとヒントです。顧客が気づく前に修正しましょう。";
+    TargetsSub => "Steps and hints whose element was not on the page, or out of sight. Fix these before customers notice.", "要素がページ上に見つからなかった、または見えない位置にあったステップとヒントです。顧客が気づく前に修正しましょう。";
     MilestonesSub => "Which share of users reach each adoption milestone, by segment or sign-up cohort.", "各マイルストーンに到達したユーザーの割合を、セグメント別・登録コホート別に示します。";
     LifecycleSub => "How users move from onboarding to adoption to self-sufficiency.", "定着から活用、自走へのユーザーの移り変わりです。";
     ChecklistsSub => "How far users get through each checklist, item by item.", "チェックリストの項目ごとの達成状況です。";
@@ -211,6 +211,10 @@ messages! {
     Rising => "Rising", "増加中";
     TargetsPerDay => "Missing targets per day", "日別のターゲット不在";
     Selector => "Selector", "セレクター";
+    ReasonAbsent => "not on the page", "ページにない";
+    ReasonHidden => "out of sight", "見えない位置";
+    ReasonAbsentHelp => "No element on the page matched the selector: check the selector and the step's page.", "セレクターに一致する要素がページにありません。セレクターとステップのページを確認してください。";
+    ReasonHiddenHelp => "The element is on the page but out of sight (a closed drawer or menu, a collapsed panel): have an earlier step open it, for example one that advances on a click of its toggle.", "要素はページにありますが、見えない位置にあります（閉じたドロワーやメニュー、折りたたまれたパネル）。前のステップで開くようにしてください（例: トグルのクリックで進むステップ）。";
     Page => "Page", "ページ";
     FailureRate => "Failure rate", "失敗率";
     FailureRateHelp => "Share of attempts to show this step that found no element.", "このステップを表示しようとして要素が見つからなかった割合です。";

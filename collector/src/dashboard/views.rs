@@ -237,6 +237,13 @@ pub async fn funnel(ctx: &Context, q: &Query, mut f: Frame<'_>) -> Result<String
     Ok(f.page(M::Funnel, M::FunnelSub, &b))
 }
 
+/// Why the target was missing: out of sight (the tour's order or the page's state) or not on
+/// the page (the selector or the page), with what to do in the tooltip.
+fn reason_badge(lang: Lang, reason: &str) -> String {
+    let (m, help, class) = if reason == "hidden" { (M::ReasonHidden, M::ReasonHiddenHelp, "warn") } else { (M::ReasonAbsent, M::ReasonAbsentHelp, "muted") };
+    format!(r#"<span class="badge {class}" data-reason="{}" title="{}">{}</span>"#, esc(reason), esc(lang.t(help)), esc(lang.t(m)))
+}
+
 fn trend_badge(lang: Lang, t: &str) -> String {
     let (m, class) = match t {
         "new" => (M::TrendNew, "bad"),
@@ -284,7 +291,7 @@ pub async fn targets(ctx: &Context, q: &Query, mut f: Frame<'_>) -> Result<Strin
                     esc(&f.link("/dashboard/funnel", &[("flow".into(), t.flow_id.clone())])),
                     esc(&t.flow_name)
                 ),
-                format!(r#"<code class="sel">{}</code>"#, esc(&t.selector)),
+                format!(r#"<code class="sel">{}</code><div class="why">{}</div>"#, esc(&t.selector), reason_badge(lang, &t.reason)),
                 format!(r#"<code class="id">{}</code>"#, esc(&t.page)),
                 n(lang, t.events),
                 n(lang, t.users),

@@ -3,7 +3,10 @@
 //! is getting worse, so CS can fix a tour before customers notice.
 //!
 //! Definitions (range and segment as in `report`; `flow` narrows to one flow):
-//! - per (flow, step, selector, page): `events` = `target_missing` events in the range;
+//! - per (flow, step, selector, page, reason): `events` = `target_missing` events in the range;
+//!   `reason` = `hidden` (on the page but out of sight, where no scrolling reaches: a closed
+//!   drawer or menu, a collapsed panel; the tour's order or the page's state is at fault, not
+//!   the selector) or `absent` (not on the page; also events from SDKs that sent no reason);
 //!   `users` = distinct segment users they happened to; `first_day` / `last_day` = first and
 //!   last day with one in the range; `daily[]` = events per day of the range;
 //! - `failure_rate` (per flow and step, repeated on each of its rows) = `target_missing` events
@@ -35,6 +38,7 @@ pub struct Row {
     pub step_id: String,
     pub selector: String,
     pub page: String,
+    pub reason: String,
     pub events: u64,
     pub users: u64,
     pub first_day: String,
@@ -98,15 +102,23 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Targets, ReportError> {
     let n_days = r.days() as usize;
 
     let ucode = users.map_codes(&targets);
-    let (days, fl, st, sel, page, keys, n) =
-        (targets.int_col(0), targets.text_col(1), targets.text_col(2), targets.text_col(3), targets.text_col(4), targets.text_col(5), targets.int_col(6));
-    let mut acc: BTreeMap<(u32, u32, u32, u32), Acc> = BTreeMap::new();
+    let (days, fl, st, sel, page, why, keys, n) = (
+        targets.int_col(0),
+        targets.text_col(1),
+        targets.text_col(2),
+        targets.text_col(3),
+        targets.text_col(4),
+        targets.text_col(5),
+        targets.text_col(6),
+        targets.int_col(7),
+    );
+    let mut acc: BTreeMap<(u32, u32, u32, u32, u32), Acc> = BTreeMap::new();
     let mut daily = vec![0u64; n_days];
     let mut all_users: HashSet<u32> = HashSet::default();
     let mut missing_by_step: HashMap<(String, String), u64> = HashMap::default();
     for i in 0..targets.len {
-        let (Some(day), Some(f), Some(s), Some(se), Some(p), Some(code), Some(count)) =
-            (days.get(i), fl.get(i), st.get(i), sel.get(i), page.get(i), keys.get(i), n.get(i))
+        let (Some(day), Some(f), Some(s), Some(se), Some(p), Some(w), Some(code), Some(count)) =
+            (days.get(i), fl.get(i), st.get(i), sel.get(i), page.get(i), why.get(i), keys.get(i), n.get(i))
         else {
             continue;
         };
@@ -118,7 +130,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Targets, ReportError> {
             continue;
         }
         let count = u64::try_from(*count).unwrap_or(0);
-        let a = acc.entry((*f, *s, *se, *p)).or_default();
+        let a = acc.entry((*f, *s, *se, *p, *w)).or_default();
         if *day > r.to - 7 {
             a.last7 += count;
         } else if *day > r.to - 14 {
@@ -175,7 +187,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Targets, ReportError> {
     let mut rows: Vec<Row> = acc
         .into_iter()
         .filter(|(_, a)| a.events > 0)
-        .map(|((f, s, se, p), a)| {
+        .map(|((f, s, se, p, w), a)| {
             let flow_id = targets.text(f).unwrap_or("").to_owned();
             let step_id = targets.text(s).unwrap_or("").to_owned();
             let key = (flow_id.clone(), step_id.clone());
@@ -188,6 +200,7 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Targets, ReportError> {
                 step_id,
                 selector: targets.text(se).unwrap_or("").to_owned(),
                 page: targets.text(p).unwrap_or("").to_owned(),
+                reason: targets.text(w).unwrap_or("").to_owned(),
                 events: a.events,
                 users: a.users.len() as u64,
                 first_day: date::ymd(first),
@@ -199,7 +212,9 @@ pub async fn compute(ctx: &Context, q: &Query) -> Result<Targets, ReportError> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| (&a.flow_id, &a.step_id, &a.selector, &a.page).cmp(&(&b.flow_id, &b.step_id, &b.selector, &b.page))));
+    rows.sort_by(|a, b| {
+        b.events.cmp(&a.events).then_with(|| (&a.flow_id, &a.step_id, &a.selector, &a.page, &a.reason).cmp(&(&b.flow_id, &b.step_id, &b.selector, &b.page, &b.reason)))
+    });
     Ok(Targets {
         events: daily.iter().sum(),
         users: all_users.len() as u64,
@@ -212,7 +227,7 @@ impl Targets {
     pub fn tables(&self) -> Vec<Table> {
         let mut t = Table::new(
             "targets",
-            &["flow_id", "step_id", "selector", "page", "events", "users", "failure_rate", "first_day", "last_day", "last_7d", "prev_7d", "trend"],
+            &["flow_id", "step_id", "selector", "page", "reason", "events", "users", "failure_rate", "first_day", "last_day", "last_7d", "prev_7d", "trend"],
         );
         for r in &self.rows {
             t.push(vec![
@@ -220,6 +235,7 @@ impl Targets {
                 V::text(&r.step_id),
                 V::text(&r.selector),
                 V::text(&r.page),
+                V::text(&r.reason),
                 r.events.into(),
                 r.users.into(),
                 V::Num(r.failure_rate),

@@ -195,11 +195,24 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL
     );
     CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);",
+), (
+    // Broken targets by reason: `hidden` (out of sight) or `absent`. The key changes, so the
+    // table is made again and filled from the stored `target_missing` events.
+    5,
+    "DROP TABLE rollup_targets;
+    CREATE TABLE rollup_targets (
+        project_id BIGINT NOT NULL, day BIGINT NOT NULL, flow_id TEXT NOT NULL, step_id TEXT NOT NULL,
+        selector TEXT NOT NULL, page TEXT NOT NULL, reason TEXT NOT NULL, user_key TEXT NOT NULL, n BIGINT NOT NULL,
+        PRIMARY KEY (project_id, day, flow_id, step_id, selector, page, reason, user_key)
+    );",
 )];
 
 /// The migration that created the rollups: a database migrated past it from an older version
 /// gets its rollups rebuilt from `events` in the same transaction.
 const ROLLUP_MIGRATION: i64 = 2;
+/// The migrations that made one rollup table again: it is filled from `events` (by the same
+/// code as ingest, one table only) unless every rollup is being rebuilt anyway.
+const TABLE_MIGRATIONS: &[(i64, &rollup::TableDef)] = &[(5, &rollup::TARGETS)];
 
 async fn connect(url: &str) -> Result<Client, StoreError> {
     let (client, conn) = tokio::time::timeout(Duration::from_secs(10), tokio_postgres::connect(url, NoTls))
@@ -270,22 +283,21 @@ async fn migrate(client: &mut Client) -> Result<(), StoreError> {
     tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
         .await?;
     let current: i64 = tx.query_one("SELECT coalesce(max(version), 0)::BIGINT FROM schema_migrations", &[]).await?.get(0);
-    for (version, sql) in MIGRATIONS {
-        if *version > current {
-            tx.batch_execute(sql).await?;
-            if *version == ROLLUP_MIGRATION {
-                backfill(&tx).await?;
-            }
-            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &crate::now_ms()])
-                .await?;
-        }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql).await?;
+        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &crate::now_ms()]).await?;
+    }
+    // Rollups are filled after the last migration, against the final tables.
+    if let Some(only) = rollup::to_rebuild(current, ROLLUP_MIGRATION, TABLE_MIGRATIONS) {
+        backfill(&tx, &only).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Fills the rollups from every stored event, in pages, with the same code as ingest.
-async fn backfill(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_postgres::Error> {
+/// Fills the rollups (`only` these tables, or all if empty) from every stored event, in pages,
+/// with the same code as ingest.
+async fn backfill(tx: &tokio_postgres::Transaction<'_>, only: &[&rollup::TableDef]) -> Result<(), tokio_postgres::Error> {
     const PAGE: i64 = 20_000;
     let mut prepared = Prepared::default();
     let mut after = 0i64;
@@ -318,7 +330,8 @@ async fn backfill(tx: &tokio_postgres::Transaction<'_>) -> Result<(), tokio_post
         }
         total += page.len();
         let locales: Vec<Option<String>> = page.iter().map(StoredFact::locale).collect();
-        let deltas = rollup::deltas(page.iter().zip(&locales).map(|(f, l)| (f.project_id, f.fact(l.as_deref()))));
+        let mut deltas = rollup::deltas(page.iter().zip(&locales).map(|(f, l)| (f.project_id, f.fact(l.as_deref()))));
+        deltas.retain(|(_, d)| only.is_empty() || only.iter().any(|t| std::ptr::eq(*t, d.table)));
         apply_rollups(tx, &mut prepared, &deltas).await?;
     }
     if total > 0 {

@@ -185,7 +185,9 @@ pub static SURVEYS: TableDef = TableDef {
     by_flow: false,
 };
 
-/// `target_missing` per day, flow, step, selector, page and user.
+/// `target_missing` per day, flow, step, selector, page, reason and user. `reason`: `hidden`
+/// (on the page but out of sight: a closed drawer, a collapsed panel) or `absent` (not on the
+/// page; also every event from SDKs that sent no reason, which could only tell that).
 pub static TARGETS: TableDef = TableDef {
     name: "rollup_targets",
     cols: &[
@@ -194,6 +196,7 @@ pub static TARGETS: TableDef = TableDef {
         col("step_id", Text, Key),
         col("selector", Text, Key),
         col("page", Text, Key),
+        col("reason", Text, Key),
         col("user_key", Text, Key),
         col("n", Int, Sum),
     ],
@@ -208,6 +211,18 @@ pub static USERS: TableDef = TableDef {
     range: None,
     by_flow: false,
 };
+
+/// Which rollups a database at migration `current` must fill from its stored events once
+/// migrated: all of them (`Some(vec![])`) if it predates `all_from`, the migration that
+/// created them; else the tables made again by a later migration (`tables`: version, table);
+/// `None`: nothing to fill.
+pub fn to_rebuild(current: i64, all_from: i64, tables: &[(i64, &'static TableDef)]) -> Option<Vec<&'static TableDef>> {
+    if current < all_from {
+        return Some(Vec::new());
+    }
+    let only: Vec<&'static TableDef> = tables.iter().filter(|(v, _)| *v > current).map(|(_, t)| *t).collect();
+    (!only.is_empty()).then_some(only)
+}
 
 /// The rollup tables in the order writers apply them (a fixed order, so two PostgreSQL writers
 /// take row locks in the same order and cannot deadlock).
@@ -449,7 +464,9 @@ pub fn deltas<'a>(facts: impl IntoIterator<Item = (i64, Fact<'a>)>) -> Vec<(i64,
                         .and_then(|c| serde_json::from_str::<Value>(c).ok())
                         .and_then(|c| c.get("path").and_then(Value::as_str).map(str::to_owned))
                 });
-                add(project, 8, vec![Cell::Int(day), flow.clone(), step.clone(), text(selector), text(page.as_deref()), uk.clone(), Cell::Int(1)]);
+                let hidden = p.as_ref().and_then(|p| p.get("reason")).and_then(Value::as_str) == Some("hidden");
+                let reason = Cell::Text(if hidden { "hidden" } else { "absent" }.to_owned());
+                add(project, 8, vec![Cell::Int(day), flow.clone(), step.clone(), text(selector), text(page.as_deref()), reason, uk.clone(), Cell::Int(1)]);
             }
             _ => {}
         }
@@ -678,6 +695,17 @@ mod tests {
     }
 
     #[test]
+    fn what_a_migrated_database_fills_from_its_events() {
+        let names = |v: Option<Vec<&TableDef>>| v.map(|v| v.iter().map(|t| t.name).collect::<Vec<_>>());
+        let tables: &[(i64, &TableDef)] = &[(5, &TARGETS)];
+        assert_eq!(names(to_rebuild(0, 2, tables)), Some(vec![]), "a new or pre-rollup database: every rollup");
+        assert_eq!(names(to_rebuild(1, 2, tables)), Some(vec![]));
+        assert_eq!(names(to_rebuild(2, 2, tables)), Some(vec!["rollup_targets"]), "before reasons: the targets only");
+        assert_eq!(names(to_rebuild(4, 2, tables)), Some(vec!["rollup_targets"]));
+        assert_eq!(names(to_rebuild(5, 2, tables)), None, "up to date: nothing");
+    }
+
+    #[test]
     fn events_become_rows_merged_by_key() {
         let day = 20_000;
         let t = day * DAY_MS + 5_000;
@@ -691,12 +719,14 @@ mod tests {
             (1, fact("survey_answered", "u:b", t, Some("nps"), None, r#"{"scale":"nps","score":9,"comment":"  great  "}"#)),
             (1, fact("survey_answered", "u:b", t, Some("nps"), None, r#"{"scale":"nps","score":11}"#)),
             (1, fact("target_missing", "u:b", t, Some("welcome"), Some("import"), r##"{"selector":"#import","path":"/app"}"##)),
+            (1, fact("target_missing", "u:b", t, Some("welcome"), Some("import"), r##"{"selector":"#import","path":"/app","reason":"hidden"}"##)),
+            (1, fact("target_missing", "u:b", t, Some("welcome"), Some("import"), r##"{"selector":"#import","path":"/app","reason":"absent"}"##)),
             (2, fact("event_tracked", "u:a", t - DAY_MS, None, None, "{}")),
         ];
         let d = deltas(facts);
         let act = table(&d, &ACTIVITY);
         assert!(act.contains(&vec![Cell::Int(day), Cell::Text("u:a".into()), Cell::Int(6)]), "{act:?}");
-        assert!(act.contains(&vec![Cell::Int(day), Cell::Text("u:b".into()), Cell::Int(3)]));
+        assert!(act.contains(&vec![Cell::Int(day), Cell::Text("u:b".into()), Cell::Int(5)]));
         assert_eq!(act.len(), 2);
         assert_eq!(rows(&d, 2, &ACTIVITY), &[vec![Cell::Int(day - 1), Cell::Text("u:a".into()), Cell::Int(1)]], "project 2 has its own row");
         let steps = table(&d, &STEPS);
@@ -709,7 +739,11 @@ mod tests {
         assert_eq!(surveys.len(), 1, "a score outside 0–10 is not an NPS answer");
         assert_eq!(surveys[0][6], t("great"));
         assert_eq!(surveys[0][7], t("ja"));
-        assert_eq!(table(&d, &TARGETS), &[vec![Cell::Int(day), t("welcome"), t("import"), t("#import"), t("/app"), t("u:b"), Cell::Int(1)]]);
+        // Without a reason (older SDKs): absent, the only thing they could tell.
+        let targets = table(&d, &TARGETS);
+        assert!(targets.contains(&vec![Cell::Int(day), t("welcome"), t("import"), t("#import"), t("/app"), t("absent"), t("u:b"), Cell::Int(2)]), "{targets:?}");
+        assert!(targets.contains(&vec![Cell::Int(day), t("welcome"), t("import"), t("#import"), t("/app"), t("hidden"), t("u:b"), Cell::Int(1)]));
+        assert_eq!(targets.len(), 2);
         let flows = table(&d, &FLOWS);
         assert!(flows.iter().any(|r| r[0] == t("nps") && r[8] == Cell::Int(2)), "every answer counts in the flow, valid or not");
     }

@@ -201,11 +201,24 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
     );
     CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);",
+), (
+    // Broken targets by reason: `hidden` (out of sight) or `absent`. The key changes, so the
+    // table is made again and filled from the stored `target_missing` events.
+    5,
+    "DROP TABLE rollup_targets;
+    CREATE TABLE rollup_targets (
+        project_id INTEGER NOT NULL, day INTEGER NOT NULL, flow_id TEXT NOT NULL, step_id TEXT NOT NULL,
+        selector TEXT NOT NULL, page TEXT NOT NULL, reason TEXT NOT NULL, user_key TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (project_id, day, flow_id, step_id, selector, page, reason, user_key)
+    ) WITHOUT ROWID;",
 )];
 
 /// The migration that created the rollups: a database migrated past it from an older version
 /// gets its rollups rebuilt from `events` in the same transaction.
 const ROLLUP_MIGRATION: i64 = 2;
+/// The migrations that made one rollup table again: it is filled from `events` (by the same
+/// code as ingest, one table only) unless every rollup is being rebuilt anyway.
+const TABLE_MIGRATIONS: &[(i64, &rollup::TableDef)] = &[(5, &rollup::TARGETS)];
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -265,21 +278,21 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
     let current: i64 = tx.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
-    for (version, sql) in MIGRATIONS {
-        if *version > current {
-            tx.execute_batch(sql)?;
-            if *version == ROLLUP_MIGRATION {
-                backfill(&tx)?;
-            }
-            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, crate::now_ms()])?;
-        }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.execute_batch(sql)?;
+        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, crate::now_ms()])?;
+    }
+    // Rollups are filled after the last migration, against the final tables.
+    if let Some(only) = rollup::to_rebuild(current, ROLLUP_MIGRATION, TABLE_MIGRATIONS) {
+        backfill(&tx, &only)?;
     }
     tx.commit()?;
     Ok(())
 }
 
-/// Fills the rollups from every stored event, in pages, with the same code as ingest.
-fn backfill(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+/// Fills the rollups (`only` these tables, or all if empty) from every stored event, in pages,
+/// with the same code as ingest.
+fn backfill(tx: &rusqlite::Transaction<'_>, only: &[&rollup::TableDef]) -> Result<(), StoreError> {
     const PAGE: i64 = 20_000;
     let mut after = 0i64;
     let mut total = 0usize;
@@ -311,7 +324,8 @@ fn backfill(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
         }
         total += page.len();
         let locales: Vec<Option<String>> = page.iter().map(StoredFact::locale).collect();
-        let deltas = rollup::deltas(page.iter().zip(&locales).map(|(f, l)| (f.project_id, f.fact(l.as_deref()))));
+        let mut deltas = rollup::deltas(page.iter().zip(&locales).map(|(f, l)| (f.project_id, f.fact(l.as_deref()))));
+        deltas.retain(|(_, d)| only.is_empty() || only.iter().any(|t| std::ptr::eq(*t, d.table)));
         apply_rollups(tx, &deltas)?;
     }
     if total > 0 {
