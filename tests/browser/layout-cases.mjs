@@ -185,6 +185,7 @@ export function layoutCases(label, layer) {
 
   tallCardCases(label, layer);
   panelCases(label, layer);
+  rehearsalCases(label, layer);
   movingTargetCases(label, layer);
   outOfSightCases(label, layer);
 }
@@ -339,6 +340,56 @@ export function tallCardCases(label, layer) {
       if (end.visible && end.inside && end.button) break;
     }
     assert.deepEqual(end, { visible: true, inside: true, button: true, centred: true, bodyScrolls: true });
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+}
+
+/**
+ * The rehearsal (src/runtime.rs, `rehearse`): once the page is idle, the first tour step's card
+ * is built, laid out and removed in one task, so nothing paints, and nothing of the page, the
+ * events or the state changes; a real start afterwards is as always. The fixture records from
+ * before Shirube starts (`?record=1`, tests/browser/pages/layout.js).
+ */
+export function rehearsalCases(label, layer) {
+  const signs = (cards) => cards.map(({ added, removed }) => (added ? `+${added}` : `-${removed}`));
+
+  test(`${label}: the first card is rehearsed unseen once the page is idle, and the start is real afterwards`, async () => {
+    const page = await layer.open('manual', { query: '&record=1' });
+    // The card added and removed in one task (one batch of mutations): never painted.
+    await page.waitForFunction(() => window.__cards.length >= 2, { timeout: 5000 });
+    await layer.sleep(300);
+    const cards = await page.evaluate(() => window.__cards);
+    assert.deepEqual(signs(cards), ['+s', '-s']);
+    assert.equal(cards[0].batch, cards[1].batch, 'added and removed in the same task');
+    const after = await page.evaluate(() => ({
+      layer: document.querySelector('shirube-root').shadowRoot.querySelector('.layer').children.length,
+      events: window.__events.map((e) => e.name),
+      page: window.__pageChanges,
+      style: document.getElementById('b').getAttribute('style'),
+      showing: window.sb.state().showing,
+    }));
+    assert.deepEqual(after, { layer: 0, events: [], page: [], style: null, showing: [] });
+    // A real start afterwards: shown once, at its target, anchored to it where the browser can.
+    await page.evaluate(() => window.sb.start('t'));
+    const m = await settledStep(page, '#b', layer.sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    const anchored = await page.evaluate(() => !CSS.supports('anchor-name: --x') || getComputedStyle(document.getElementById('b')).anchorName === '--shirube-1-0');
+    assert.ok(anchored, 'anchored as usual after the rehearsal');
+    assert.deepEqual(await page.evaluate(() => window.__events.map((e) => `${e.name}:${e.step ?? ''}`)), ['flow_started:', 'step_viewed:s']);
+    assert.deepEqual(signs((await page.evaluate(() => window.__cards)).slice(2)), ['+s']);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  test(`${label}: nothing is rehearsed while a tour shows from the start`, async () => {
+    const page = await layer.open('basic', { query: '&record=1' });
+    assertPlaced(await settledStep(page, '#a', layer.sleep));
+    // Longer than a rehearsal waits where there is no requestIdleCallback (2 s): the step's
+    // card was added once, never removed.
+    await layer.sleep(2500);
+    assert.deepEqual(signs(await page.evaluate(() => window.__cards)), ['+a']);
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);
   });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
-import { noAnchorCases, tallCardCases, panelCases, measurePanels, movingTargetCases, outOfSightCases } from './layout-cases.mjs';
+import { noAnchorCases, tallCardCases, panelCases, measurePanels, movingTargetCases, outOfSightCases, rehearsalCases } from './layout-cases.mjs';
 
 let server, browser;
 before(async () => {
@@ -173,82 +173,6 @@ test('target inside a web component\'s open shadow root: found, placed exactly, 
   await page.close();
 });
 
-// Records, from before the page's scripts run, what happens in Shirube's shadow root (cards
-// added and removed, in which mutation batch) and every change to the page's own elements.
-const RECORD_REHEARSAL = `
-  window.__cards = []; window.__pageChanges = [];
-  let batch = 0;
-  const attach = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function (init) {
-    const root = attach.call(this, init);
-    if (this.localName === 'shirube-root') {
-      new MutationObserver((list) => {
-        batch += 1;
-        for (const m of list) {
-          for (const n of m.addedNodes) if (n.querySelector?.('[data-shirube-step]')) window.__cards.push({ batch, added: n.querySelector('[data-shirube-step]').dataset.shirubeStep });
-          for (const n of m.removedNodes) if (n.querySelector?.('[data-shirube-step]')) window.__cards.push({ batch, removed: n.querySelector('[data-shirube-step]').dataset.shirubeStep });
-        }
-      }).observe(root, { childList: true, subtree: true });
-    }
-    return root;
-  };
-  addEventListener('DOMContentLoaded', () => {
-    new MutationObserver((list) => {
-      for (const m of list) {
-        if (m.target.localName === 'shirube-root') continue;
-        if (m.type === 'childList' && [...m.addedNodes, ...m.removedNodes].every((n) => n.localName === 'shirube-root')) continue;
-        window.__pageChanges.push(m.type + ' ' + (m.target.id || m.target.localName) + ' ' + (m.attributeName || ''));
-      }
-    }).observe(document.documentElement, { attributes: true, childList: true, subtree: true, characterData: true });
-  });
-`;
-
-test('the first card is rehearsed unseen once the page is idle, and the start is real afterwards', async () => {
-  const page = await browser.context.newPage();
-  await page.addInitScript(RECORD_REHEARSAL);
-  const problems = watchProblems(page);
-  await page.goto(`${server.base}/fixtures/layout.html?case=manual&user=manual-${Date.now()}`);
-  await page.waitForFunction(() => window.sb);
-  // The rehearsal: the first step's card built and taken out again in one task (one batch of
-  // mutations), so the browser never painted it.
-  await page.waitForFunction(() => window.__cards.length >= 2, null, { timeout: 5000 });
-  await page.waitForTimeout(300);
-  const cards = await page.evaluate(() => window.__cards);
-  assert.deepEqual(cards.map(({ added, removed }) => (added ? `+${added}` : `-${removed}`)), ['+s', '-s']);
-  assert.equal(cards[0].batch, cards[1].batch, 'added and removed in the same task');
-  const after = await page.evaluate(() => ({
-    layer: document.querySelector('shirube-root').shadowRoot.querySelector('.layer').children.length,
-    events: window.__events.map((e) => e.name),
-    page: window.__pageChanges,
-    style: document.getElementById('b').getAttribute('style'),
-    anchor: getComputedStyle(document.getElementById('b')).anchorName,
-    showing: window.sb.state().showing,
-  }));
-  assert.deepEqual(after, { layer: 0, events: [], page: [], style: null, anchor: 'none', showing: [] });
-  // A real start afterwards: shown once, at its target, anchored to it as usual.
-  await page.evaluate(() => window.sb.start('t'));
-  const m = await settled(page, '#b');
-  assert.equal(m.side, 'bottom');
-  assertPlaced(m);
-  assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('b')).anchorName), '--shirube-1-0');
-  assert.deepEqual(await page.evaluate(() => window.__events.map((e) => `${e.name}:${e.step ?? ''}`)), ['flow_started:', 'step_viewed:s']);
-  assert.deepEqual((await page.evaluate(() => window.__cards)).slice(2).map(({ added, removed }) => (added ? `+${added}` : `-${removed}`)), ['+s']);
-  assert.deepEqual(problems, []);
-  await page.close();
-});
-
-test('nothing is rehearsed while a tour shows from the start', async () => {
-  const page = await browser.context.newPage();
-  await page.addInitScript(RECORD_REHEARSAL);
-  await page.goto(`${server.base}/fixtures/layout.html?case=basic&user=basic-rehearsal-${Date.now()}`);
-  await page.waitForFunction(() => window.sb);
-  assertPlaced(await settled(page, '#a'));
-  // Longer than the rehearsal's latest time (2 s): the step's card was added once, never removed.
-  await page.waitForTimeout(2500);
-  assert.deepEqual((await page.evaluate(() => window.__cards)).map(({ added, removed }) => (added ? `+${added}` : `-${removed}`)), ['+a']);
-  await page.close();
-});
-
 test('target inside an open modal <dialog>: shown above the dialog', async () => {
   const page = await open('dialog');
   const m = await settled(page, '#in-dialog');
@@ -356,6 +280,7 @@ const layer = { open, problems: async (page) => page.problems, close: (page) => 
 noAnchorCases('Chromium', layer);
 tallCardCases('Chromium', layer);
 panelCases('Chromium', layer);
+rehearsalCases('Chromium', layer);
 movingTargetCases('Chromium', layer);
 
 test('a 375×667 phone: a long slideout and checklist fit, and the slideout sits above the checklist\'s launcher', async () => {

@@ -7,6 +7,35 @@ const p = new URLSearchParams(location.search);
 const name = p.get('case') || 'basic';
 window.__events = [];
 window.__errors = [];
+// ?record=1: from before Shirube starts, what happens in its shadow root (cards added and
+// removed, by batch of mutations) and every change to the page's own elements.
+if (p.get('record')) {
+  window.__cards = [];
+  window.__pageChanges = [];
+  let batch = 0;
+  const step = (n) => n.querySelector?.('[data-shirube-step]')?.dataset.shirubeStep;
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, init);
+    if (this.localName === 'shirube-root') {
+      new MutationObserver((list) => {
+        batch += 1;
+        for (const m of list) {
+          for (const n of m.addedNodes) if (step(n)) window.__cards.push({ batch, added: step(n) });
+          for (const n of m.removedNodes) if (step(n)) window.__cards.push({ batch, removed: step(n) });
+        }
+      }).observe(root, { childList: true, subtree: true });
+    }
+    return root;
+  };
+  new MutationObserver((list) => {
+    for (const m of list) {
+      if (m.target.localName === 'shirube-root') continue;
+      if (m.type === 'childList' && [...m.addedNodes, ...m.removedNodes].every((n) => n.localName === 'shirube-root')) continue;
+      window.__pageChanges.push(`${m.type} ${m.target.id || m.target.localName} ${m.attributeName || ''}`);
+    }
+  }).observe(document.documentElement, { attributes: true, childList: true, subtree: true, characterData: true });
+}
 if (p.get('rtl')) document.documentElement.dir = 'rtl';
 if (name === 'dialog') document.getElementById('dlg').showModal();
 if (name === 'late') {
