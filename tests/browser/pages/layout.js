@@ -115,25 +115,19 @@ const box = (id, cls, text, parent = document.body, tag = 'div') => {
   return d;
 };
 if (name === 'closed') drawer();
-if (name === 'sheet') {
-  const s = box('sheet', 'sheet');
-  box('in-sheet', 't', 'In the sheet', s, 'button');
-  setTimeout(() => s.classList.add('open'), 800);
-}
-if (name === 'accordion') {
-  const panel = box('panel', 'panel', '', 'top');
-  box('in-panel', 't', 'In the panel', panel, 'button');
-  setTimeout(() => panel.classList.add('open'), 800);
-}
-if (name === 'invisible') {
-  const menu = box('menu', 'menu', '', 'top');
-  box('in-menu', 't', 'In the menu', menu, 'button');
-  setTimeout(() => menu.classList.add('open'), 800);
-}
-if (name === 'faded') {
-  const pop = box('popover', 'faded', '', 'top');
-  box('in-popover', 't', 'In the popover', pop, 'button');
-  setTimeout(() => pop.classList.add('open'), 800);
+// A container out of sight, with the target inside, that opens (class `open`) 800 ms after load:
+// [container id, its class, where it goes, target id, target text].
+const opening = {
+  sheet: ['sheet', 'sheet', document.body, 'in-sheet', 'In the sheet'],
+  accordion: ['panel', 'panel', 'top', 'in-panel', 'In the panel'],
+  invisible: ['menu', 'menu', 'top', 'in-menu', 'In the menu'],
+  faded: ['popover', 'faded', 'top', 'in-popover', 'In the popover'],
+};
+if (opening[name]) {
+  const [id, cls, where, target, label] = opening[name];
+  const c = box(id, cls, '', where);
+  box(target, 't', label, c, 'button');
+  setTimeout(() => c.classList.add('open'), 800);
 }
 // An app shell: the page does not scroll, the body does; the target is far below the fold.
 if (name === 'shell') document.documentElement.classList.add('shell');
