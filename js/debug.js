@@ -34,18 +34,17 @@ function el(tag, cls, text) {
 
 const rendered = (e) => e.isConnected && e.getClientRects().length > 0;
 
-function query(root, sel) {
-  try { return root.querySelector(sel); } catch { return null; }
+function matches(root, sel) {
+  try { return [...root.querySelectorAll(sel)]; } catch { return []; }
 }
 
 /**
- * Whether `sel` matches a rendered element in the document or an open shadow root, as the
- * runtime looks for targets (src/dom/layout.rs `find`; bounded the same way). An invalid
- * selector matches nothing.
+ * Whether `sel` matches a rendered element (any of its matches) in the document or an open
+ * shadow root, as the runtime looks for targets (src/dom/layout.rs `find`; bounded the same
+ * way). An invalid selector matches nothing.
  */
 function present(sel) {
-  const e = query(document, sel);
-  if (e && rendered(e)) return true;
+  if (matches(document, sel).some(rendered)) return true;
   const stack = [];
   const scan = (root) => {
     const all = root.querySelectorAll('*');
@@ -54,8 +53,7 @@ function present(sel) {
   scan(document);
   for (let visited = 0; stack.length && visited < 500; visited++) {
     const sr = stack.pop();
-    const found = query(sr, sel);
-    if (found && rendered(found)) return true;
+    if (matches(sr, sel).some(rendered)) return true;
     scan(sr);
   }
   return false;

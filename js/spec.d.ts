@@ -391,7 +391,7 @@ export interface Step {
   cta?: Cta;
 }
 
-/** The element to point at: a CSS selector, or a list of selectors tried in order, so a fallback can take over when the first one no longer matches. Selectors reach into open shadow roots. */
+/** The element to point at: a CSS selector, or a list of selectors tried in order, so a fallback can take over when the first one no longer matches. Selectors reach into open shadow roots. Where a selector matches several elements (a desktop and a phone copy of a control), the first one the user can see is taken. */
 export type Target = Selector | Array<Selector>;
 
 /** Where a tooltip goes relative to its target. `start` and `end` follow the reading direction (left and right are swapped on right-to-left pages). */

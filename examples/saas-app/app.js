@@ -279,6 +279,7 @@ async function boot() {
     for (const k of storage.keys()) if (k.startsWith('acme:demo:data') || k.startsWith('shirube:')) storage.remove(k);
     location.href = '/app/dashboard';
   });
+  $('#new-project-compact').addEventListener('click', newProject);
   $('#help').addEventListener('click', () => sb && sb.start('welcome'));
   $('#help-activity').addEventListener('click', () => sb && sb.start('activity-tour'));
   // The activity panel slides in from the right edge; closed, it is hidden.

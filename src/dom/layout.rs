@@ -26,27 +26,53 @@ fn rendered(e: &Element) -> bool {
     e.is_connected() && e.get_client_rects().length() > 0
 }
 
-/// The first selector that matches a rendered element, in the document or any open shadow
-/// root. An invalid selector matches nothing (the validator reports it; `querySelector` would
-/// throw).
+/// At most this many matches of one selector are considered (a selector matching every row of
+/// a long table points at one of the first).
+const MATCHES: u32 = 64;
+
+/// The element for a target's selectors: the first selector that matches a rendered element,
+/// in the document, else in open shadow roots. Where it matches several (a responsive page's
+/// desktop toolbar and phone menu each with the same button, one of them hidden or off-canvas),
+/// the first in sight or within scrolling reach (`reachable`), else the first rendered. An
+/// invalid selector matches nothing (the validator reports it; `querySelector` would throw).
 pub fn find(doc: &Document, selectors: &[String]) -> Option<Element> {
     for sel in selectors {
-        if let Ok(Some(e)) = doc.query_selector(sel) {
-            if rendered(&e) {
-                return Some(e);
+        let mut found = Vec::new();
+        if let Ok(list) = doc.query_selector_all(sel) {
+            rendered_in(&list, &mut found);
+        }
+        if found.is_empty() {
+            find_in_shadows(doc, sel, &mut found);
+        }
+        if found.len() > 1 {
+            if let Some(e) = found.iter().find(|e| reachable(doc, e, &clippers(doc, e))) {
+                return Some(e.clone());
             }
         }
-        if let Some(e) = find_in_shadows(doc, sel) {
-            return Some(e);
+        if !found.is_empty() {
+            return Some(found.swap_remove(0));
         }
     }
     None
 }
 
-/// Searches open shadow roots (web components) for `sel`, depth-first, bounded.
-fn find_in_shadows(doc: &Document, sel: &str) -> Option<Element> {
+/// Adds the rendered elements of `list` to `out`, up to `MATCHES` in all.
+fn rendered_in(list: &web_sys::NodeList, out: &mut Vec<Element>) {
+    for i in 0..list.length() {
+        if out.len() as u32 >= MATCHES {
+            return;
+        }
+        if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()).filter(rendered) {
+            out.push(e);
+        }
+    }
+}
+
+/// Searches open shadow roots (web components) for `sel`, depth-first, bounded: their rendered
+/// matches, in the order of the roots.
+fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
     let mut stack: Vec<web_sys::ShadowRoot> = Vec::new();
-    let all = doc.query_selector_all("*").ok()?;
+    let Ok(all) = doc.query_selector_all("*") else { return };
     // Pages without web components have no shadow roots: only one cheap scan.
     for i in 0..all.length().min(20_000) {
         if let Some(sr) = all.item(i).and_then(|n| n.dyn_into::<Element>().ok()).and_then(|e| e.shadow_root()) {
@@ -59,10 +85,8 @@ fn find_in_shadows(doc: &Document, sel: &str) -> Option<Element> {
         if visited > 500 {
             break;
         }
-        if let Ok(Some(e)) = sr.query_selector(sel) {
-            if rendered(&e) {
-                return Some(e);
-            }
+        if let Ok(list) = sr.query_selector_all(sel) {
+            rendered_in(&list, out);
         }
         if let Ok(list) = sr.query_selector_all("*") {
             for i in 0..list.length().min(20_000) {
@@ -72,7 +96,6 @@ fn find_in_shadows(doc: &Document, sel: &str) -> Option<Element> {
             }
         }
     }
-    None
 }
 
 /// The parent in the flat tree: through a shadow root to its host.

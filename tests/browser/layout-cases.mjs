@@ -549,6 +549,18 @@ export function outOfSightCases(label, layer) {
     await layer.close(page);
   });
 
+  test(`${label}: a selector that matches a phone menu's copy (not rendered), an off-canvas drawer's and the toolbar's: the step shows at the one in sight`, async () => {
+    const page = await layer.open('copies');
+    const m = await settledStep(page, '#new-visible', layer.sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    assert.equal(await page.evaluate(() => document.querySelectorAll('[data-tour=new]').length), 3);
+    const names = await page.evaluate(() => window.__events.map((e) => e.name));
+    assert.deepEqual(names, ['flow_started', 'step_viewed'], names.join(' '));
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
   for (const [name, sel, side, what, scrolled] of [
     ['wide', '#far-right', 'bottom', 'far right in a horizontally scrolling table', () => document.getElementById('table').scrollLeft > 1000],
     ['shell', '#below', 'top', 'far below in a body that scrolls instead of the page (an app shell)', () => document.body.scrollTop > 1000],

@@ -70,7 +70,7 @@ test('onboarding → adoption → self-sufficient through real actions; the chec
   assert.ok(await showing(page, 'getting-started'), 'the checklist shows on app pages');
   const item = (id) => page.locator(`shirube-root [data-shirube-item="${id}"]`).getAttribute('aria-checked');
   assert.equal(await item('project'), 'false');
-  await act(page, '[data-tour=new-project]');
+  await act(page, '.toolbar [data-tour=new-project]');
   assert.equal((await state(page)).stage, 'adoption');
   assert.equal(await item('project'), 'true');
   await act(page, '#import');
@@ -163,7 +163,7 @@ test('two tabs agree', async () => {
     return after.map((n, i) => n - before[i]);
   };
   assert.deepEqual(await quiet(), [0, 0], 'two idle tabs write no progress');
-  await act(a, '[data-tour=new-project]');
+  await act(a, '.toolbar [data-tour=new-project]');
   await other.waitForFunction(() => window.sb.state().checklists['getting-started'].done === 1, null, { timeout: 5000 });
   // The second tab shows the checklist minimized (it was already seen): its launcher counts 1/4.
   await other.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-toggle] .count').textContent === '1/4');
@@ -183,7 +183,7 @@ test('progress follows the user to another device (state sync with a signed user
   await flow(laptop, 'welcome').waitFor();
   await laptop.click('shirube-root [data-shirube-flow=welcome] [data-shirube-action=next]');
   await laptop.click('shirube-root [data-shirube-flow=welcome] [data-shirube-action=dismiss]');
-  await act(laptop, '[data-tour=new-project]');
+  await act(laptop, '.toolbar [data-tour=new-project]');
   // Saved to the collector after a short delay.
   await new Promise((r) => setTimeout(r, 2500));
   const phone = await e.page(await e.browser({ viewport: { width: 375, height: 667 } }), 'aiko');

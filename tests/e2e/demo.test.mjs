@@ -49,7 +49,7 @@ test('the welcome tour on the demo app, delivered to the collector exactly once'
   await page.click('[data-shirube-action=next]');
   await page.locator('[data-shirube-step=create]').waitFor();
   // The step advances on the product event: create a project through the app's own dialog.
-  await page.click('[data-tour=new-project]');
+  await page.click('.toolbar [data-tour=new-project]');
   await page.click('[data-testid=modal-ok]');
   await page.locator('[data-shirube-step=reports]').waitFor();
   await page.click('[data-shirube-action=next]');
@@ -165,3 +165,35 @@ test('the upgrade slideout on Reports sits in the other corner from the checklis
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// A responsive page: on phones the primary action moves into the header and the toolbar's copy
+// is hidden, so `[data-tour=new-project]` matches two buttons, the first (in document order)
+// shown only on phones. At each width the welcome tour's step points at the one on screen, and
+// a click of it advances the tour.
+for (const [width, height, sel] of [[375, 667, '#new-project-compact'], [1280, 800, '.toolbar [data-tour=new-project]']]) {
+  test(`at ${width}×${height} the welcome tour points at the New project button on screen (the app has a copy for each width)`, async () => {
+    const page = await browser.context.newPage();
+    const problems = watchProblems(page);
+    await page.setViewportSize({ width, height });
+    await page.goto(`${web.base}/app/dashboard?user=chloe&lang=en`);
+    await page.waitForFunction(() => window.sb && window.sb.state());
+    await page.evaluate(() => window.sb.start('welcome'));
+    await page.locator('[data-shirube-flow=welcome][data-shirube-step=intro]').waitFor();
+    await page.click('[data-shirube-action=next]');
+    await page.locator('[data-shirube-step=create]').waitFor();
+    assert.equal(await page.locator('[data-tour=new-project]').count(), 2);
+    const m = await settledStep(page, sel, sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    if (width < 500) await page.screenshot({ path: join(root, 'docs/screenshots/demo-tour-phone.png') });
+    await page.click(sel);
+    await page.click('[data-testid=modal-ok]');
+    await page.locator('[data-shirube-step=create]').waitFor({ state: 'detached' });
+    const names = await page.evaluate(() => window.__shirubeEvents.filter((e) => e.flow_id === 'welcome').map((e) => `${e.name}${e.step_id ? ':' + e.step_id : ''}`));
+    assert.ok(names.includes('step_completed:create'), names.join(' '));
+    assert.ok(!names.includes('target_missing:create'), names.join(' '));
+    await page.evaluate(() => window.sb.dismiss());
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+}

@@ -28,7 +28,7 @@ test('WebKit: the demo app\'s welcome tour, taken with real clicks', async () =>
   await stepShown('intro');
   await page.clickInShirube('[data-shirube-action=next]');
   await stepShown('create');
-  const m = await settledStep(page, '[data-tour=new-project]', sleep);
+  const m = await settledStep(page, '.toolbar [data-tour=new-project]', sleep);
   assert.equal(m.side, 'bottom');
   assertPlaced(m);
   assert.ok(Math.abs(m.card.x - m.target.x) <= 1, 'bottom-start aligns left edges');
@@ -36,7 +36,7 @@ test('WebKit: the demo app\'s welcome tour, taken with real clicks', async () =>
   if (process.env.SCREENSHOT) await page.screenshot(process.env.SCREENSHOT);
   // The step advances on the app's project_created event: create a project through the app's
   // own button and dialog, clicked through the overlay's hole.
-  await page.click('[data-tour=new-project]');
+  await page.click('.toolbar [data-tour=new-project]');
   await page.waitForFunction(() => Boolean(document.querySelector('[data-testid=modal-ok]')));
   await page.click('[data-testid=modal-ok]');
   const next = await page.waitForFunction(() => {

@@ -225,7 +225,7 @@ impl Wire for Target {
             let one = Selector::schema(g);
             s(vec![
                 ("title", Json::str("target")),
-                ("description", Json::str("The element to point at: a CSS selector, or a list of selectors tried in order, so a fallback can take over when the first one no longer matches. Selectors reach into open shadow roots.")),
+                ("description", Json::str("The element to point at: a CSS selector, or a list of selectors tried in order, so a fallback can take over when the first one no longer matches. Selectors reach into open shadow roots. Where a selector matches several elements (a desktop and a phone copy of a control), the first one the user can see is taken.")),
                 ("anyOf", Json::arr(vec![one.clone(), s(vec![("type", Json::str("array")), ("items", one), ("minItems", Json::Num(1.0))])])),
             ])
         })

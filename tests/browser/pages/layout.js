@@ -129,6 +129,18 @@ if (opening[name]) {
   box(target, 't', label, c, 'button');
   setTimeout(() => c.classList.add('open'), 800);
 }
+// One control in three copies, as responsive pages have it (?case=copies), in this document
+// order: a phone menu's, not rendered at this width; an off-canvas drawer's, rendered but out of
+// sight; the toolbar's, in view (#new-visible). The step targets `[data-tour=new]`.
+if (name === 'copies') {
+  const phone = box('phone-menu', '', '', document.body);
+  phone.style.display = 'none';
+  box('', 't', 'New (phone menu)', phone, 'button').dataset.tour = 'new';
+  const d = drawer();
+  d.querySelector('button').dataset.tour = 'new';
+  document.body.prepend(phone, d);
+  box('new-visible', 't', 'New', document.getElementById('slot'), 'button').dataset.tour = 'new';
+}
 // An app shell: the page does not scroll, the body does; the target is far below the fold.
 if (name === 'shell') document.documentElement.classList.add('shell');
 if (name === 'wide') {

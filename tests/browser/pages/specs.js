@@ -30,6 +30,7 @@ export const SPECS = {
   faded: one('#in-popover', { placement: 'right' }),
   wide: one('#far-right', { placement: 'bottom' }),
   shell: one('#below', { placement: 'top' }),
+  copies: one('[data-tour=new]', { placement: 'bottom', waitMs: 2000 }),
   restyled: one('#b', { placement: 'bottom' }),
   // Texts far taller than any test viewport: the step beside its target and the centred one
   // after it must both fit on screen, their bodies scrolling.
