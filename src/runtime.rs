@@ -926,17 +926,7 @@ impl Inner {
                     self.arm_watch(shell);
                 }
             }
-            Job::Mutations => {
-                if self.check.is_none() {
-                    let w = shell.weak();
-                    // Mutations come in bursts: look once per frame.
-                    self.check = Frame::new(move || {
-                        if let Some(s) = w.upgrade() {
-                            s.dispatch(Job::Check);
-                        }
-                    });
-                }
-            }
+            Job::Mutations => self.schedule_check(shell),
             Job::Check => {
                 self.check = None;
                 // A single-page app renders its new route: the DOM changing is when a browser
@@ -1111,6 +1101,9 @@ impl Inner {
                     self.waits.retain(|w| w.0 != flow);
                     let hidden = self.engine.run(flow).is_some_and(|r| r.hidden);
                     self.waits.push((flow, step, hidden));
+                    // Looked for again in the next frame: a target lost in a batch of changes
+                    // that also brought what now matches would otherwise wait for a later one.
+                    self.schedule_check(shell);
                 }
                 Effect::WatchElements(list) => {
                     self.watches = list.into_iter().map(|(f, s)| (f, s, false)).collect();
@@ -1433,6 +1426,10 @@ impl Inner {
                 }
             })
             .collect();
+        // One that another element matching the step's selectors stands in for (a framework
+        // rendered the target again; a responsive page swapped its desktop copy for its phone
+        // copy) is followed there: the widget stays up, focus where it was, no event.
+        let lost: Vec<(usize, Target)> = lost.into_iter().filter(|(flow, _)| !self.follow(*flow)).collect();
         for (flow, what) in lost {
             self.targets.retain(|(f, _, _, _)| *f != flow);
             if let Some(step) = self.engine.run(flow).map(|r| r.step) {
@@ -1442,6 +1439,44 @@ impl Inner {
         if !self.widgets.is_empty() {
             self.mount.raise();
         }
+    }
+
+    /// Looks at the page again (`Job::Check`) in the next frame. Mutations come in bursts:
+    /// once per frame.
+    fn schedule_check(&mut self, shell: &Shell) {
+        if self.check.is_none() {
+            let w = shell.weak();
+            self.check = Frame::new(move || {
+                if let Some(s) = w.upgrade() {
+                    s.dispatch(Job::Check);
+                }
+            });
+        }
+    }
+
+    /// Moves `flow`'s shown widget to the element its selectors find now, when that is another
+    /// one and, for a tour step, in reach. Whether it did.
+    fn follow(&mut self, flow: usize) -> bool {
+        let Some(step) = self.engine.run(flow).map(|r| r.step) else { return false };
+        if self.look(flow, step) != Target::Found {
+            return false;
+        }
+        let found = match self.located.take() {
+            Some(x) => Some(x),
+            None => self.selectors(flow, step).and_then(|s| layout::find(&self.doc, &s)).map(|t| {
+                let scope = layout::clippers(&self.doc, &t);
+                (t, scope)
+            }),
+        };
+        let Some((t, scope)) = found else { return false };
+        let Some(i) = self.targets.iter().position(|x| x.0 == flow && x.1 != t) else { return false };
+        if let Some(ro) = &self.resize {
+            ro.unobserve(&self.targets[i].1);
+            ro.observe(&t);
+        }
+        let until = self.targets[i].3;
+        self.targets[i] = (flow, t, scope, until);
+        true
     }
 
     /// Awaited targets: found (and for a step, in reach), or now out of sight rather than absent

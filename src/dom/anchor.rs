@@ -88,15 +88,21 @@ impl Anchors {
         }
         let el: HtmlElement = target.clone().dyn_into().ok()?;
         let st = el.style();
-        // What to give back: as the element was before the first of our flows held it.
-        let (before, had_style) = match self.held.iter().find(|h| h.el == el) {
-            Some(h) => (h.before.clone(), h.had_style),
-            None => ((st.get_property_value("anchor-name").unwrap_or_default(), st.get_property_priority("anchor-name")), el.has_attribute("style")),
-        };
         let mut name = String::from("--shirube-");
         crate::core::json::write_int(&mut name, self.instance as i64);
         name.push('-');
+        let ours = name.clone();
         crate::core::json::write_int(&mut name, flow as i64);
+        // What to give back: as the element was before the first of our flows held it. Names of
+        // ours it has without being held came with a copy of a held element (`cloneNode`, as
+        // some libraries render again): not the page's.
+        let (before, had_style) = match self.held.iter().find(|h| h.el == el) {
+            Some(h) => (h.before.clone(), h.had_style),
+            None => {
+                let v = st.get_property_value("anchor-name").unwrap_or_default();
+                ((names_but(&v, &ours), st.get_property_priority("anchor-name")), el.has_attribute("style"))
+            }
+        };
         // Keep the names the element already has (the page's, inline or from its stylesheets,
         // and another flow's).
         let page = self.doc.default_view().and_then(|w| w.get_computed_style(target).ok().flatten()).and_then(|c| c.get_property_value("anchor-name").ok()).unwrap_or_default();
@@ -120,8 +126,7 @@ impl Anchors {
         if self.held.iter().any(|o| o.el == h.el) {
             let st = h.el.style();
             let cur = st.get_property_value("anchor-name").unwrap_or_default();
-            let rest: Vec<&str> = cur.split(',').map(str::trim).filter(|n| !n.is_empty() && *n != h.name).collect();
-            let _ = st.set_property_with_priority("anchor-name", &join(&rest, ", "), &h.before.1);
+            let _ = st.set_property_with_priority("anchor-name", &names_but(&cur, &h.name), &h.before.1);
         } else {
             restore(&h);
         }
@@ -194,6 +199,13 @@ impl Anchors {
         }
         self.ruled.push(name.to_string());
     }
+}
+
+/// A list of anchor names without `name`, or without every name starting with it when it ends
+/// with `-` (an instance's prefix).
+fn names_but(list: &str, name: &str) -> String {
+    let kept: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty() && !(n.starts_with(name) && (name.ends_with('-') || n.len() == name.len()))).collect();
+    join(&kept, ", ")
 }
 
 fn restore(h: &Held) {

@@ -22,6 +22,28 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { settledStep, assertPlaced, assertEveryFramePlaced, fiveFrames } from './placement.mjs';
 
+/**
+ * Waits until the step card sits on `side` (`top` or `bottom`) of the element `sel` finds, 10 px
+ * off, over its centre: after a change the runtime sees only in its next frame, which a
+ * browser can delay by a few hundred ms (WebKitGTK headless), so a fixed sleep could measure
+ * the card before it moved.
+ */
+async function cardBeside(page, sel, side) {
+  // Passed through the page: Playwright and Puppeteer take waitForFunction's argument in
+  // different places.
+  await page.evaluate((a) => { window.__beside = a; }, [sel, side]);
+  await page.waitForFunction(() => {
+    const [s, side] = window.__beside;
+    const card = document.querySelector('shirube-root')?.shadowRoot.querySelector('[data-shirube-step]');
+    const t = document.querySelector(s)?.getBoundingClientRect();
+    if (!card || !t) return false;
+    const c = card.getBoundingClientRect();
+    const cx = t.x + t.width / 2;
+    const gap = side === 'top' ? t.y - c.bottom : c.y - t.bottom;
+    return Math.abs(gap - 10) <= 1 && c.x <= cx && c.right >= cx;
+  }, { timeout: 5000 });
+}
+
 export function layoutCases(label, layer) {
   const settled = (page, target) => settledStep(page, target, layer.sleep);
   const done = async (page) => {
@@ -188,6 +210,7 @@ export function layoutCases(label, layer) {
   rehearsalCases(label, layer);
   movingTargetCases(label, layer);
   outOfSightCases(label, layer);
+  renderedAgainCases(label, layer);
 }
 
 /**
@@ -555,6 +578,18 @@ export function outOfSightCases(label, layer) {
     assert.equal(m.side, 'bottom');
     assertPlaced(m);
     assert.equal(await page.evaluate(() => document.querySelectorAll('[data-tour=new]').length), 3);
+    // The window narrows to a phone's: the toolbar's copy goes, the phone menu's shows. The card
+    // follows it.
+    await page.evaluate(() => {
+      window.__card = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]');
+      document.getElementById('new-visible').style.display = 'none';
+      document.getElementById('phone-menu').style.display = 'block';
+    });
+    await cardBeside(page, '#phone-menu [data-tour=new]', 'bottom');
+    const phone = await settledStep(page, '#phone-menu [data-tour=new]', layer.sleep);
+    assert.equal(phone.side, 'bottom');
+    assertPlaced(phone);
+    assert.ok(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]') === window.__card), 'the same card, moved (not hidden and shown again)');
     const names = await page.evaluate(() => window.__events.map((e) => e.name));
     assert.deepEqual(names, ['flow_started', 'step_viewed'], names.join(' '));
     assert.deepEqual(await layer.problems(page), []);
@@ -575,4 +610,54 @@ export function outOfSightCases(label, layer) {
       await layer.close(page);
     });
   }
+}
+
+/**
+ * A target rendered again as a new element while its step shows: by a framework (a remount, a
+ * changed key), a server-driven swap (htmx, Turbo), or a copy (`cloneNode`). Before, the step
+ * hid as for a removed target and waited for a later DOM change to look again, ending the tour
+ * if none came.
+ */
+export function renderedAgainCases(label, layer) {
+  test(`${label}: the page renders the target again as a new element (a framework, an htmx swap, a clone): the card stays up beside the new one, focus in it, no event`, async () => {
+    const page = await layer.open('removed');
+    assertPlaced(await settledStep(page, '#removable', layer.sleep));
+    const shadow = () => page.evaluate(() => {
+      const root = document.querySelector('shirube-root').shadowRoot;
+      return { same: root.querySelector('[data-shirube-step]') === window.__card, nodes: window.__nodes, focused: root.activeElement?.dataset.shirubeAction || null, events: window.__events.map((e) => e.name) };
+    });
+    await page.evaluate(() => {
+      const root = document.querySelector('shirube-root').shadowRoot;
+      window.__card = root.querySelector('[data-shirube-step]');
+      window.__nodes = 0;
+      new MutationObserver((l) => { for (const m of l) window.__nodes += m.addedNodes.length + m.removedNodes.length; }).observe(root, { childList: true, subtree: true });
+    });
+    const before = await shadow();
+    // A new element, as a framework renders one, 120 px further right.
+    await page.evaluate(() => {
+      const b = document.createElement('button');
+      b.id = 'removable';
+      b.className = 't';
+      b.textContent = 'Rendered again';
+      b.style.marginLeft = '120px';
+      document.getElementById('removable').replaceWith(b);
+    });
+    await cardBeside(page, '#removable', 'top');
+    const m = await settledStep(page, '#removable', layer.sleep);
+    assertPlaced(m);
+    // Then a copy of it (cloneNode), which carries the anchor name the card follows.
+    await page.evaluate(() => {
+      const old = document.getElementById('removable');
+      const copy = old.cloneNode(true);
+      copy.style.marginLeft = '40px';
+      old.replaceWith(copy);
+    });
+    await cardBeside(page, '#removable', 'top');
+    assertPlaced(await settledStep(page, '#removable', layer.sleep));
+    assert.deepEqual(await shadow(), before, 'the same card, nothing added or removed, focus kept, no event');
+    await page.evaluate(() => window.sb.destroy());
+    assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('removable')).anchorName ?? 'none'), 'none', 'the copy given back without an anchor name');
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
 }

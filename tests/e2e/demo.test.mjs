@@ -169,9 +169,9 @@ test('the upgrade slideout on Reports sits in the other corner from the checklis
 // A responsive page: on phones the primary action moves into the header and the toolbar's copy
 // is hidden, so `[data-tour=new-project]` matches two buttons, the first (in document order)
 // shown only on phones. At each width the welcome tour's step points at the one on screen, and
-// a click of it advances the tour.
+// a click of it advances the tour; when the window narrows mid-step, the card follows.
 for (const [width, height, sel] of [[375, 667, '#new-project-compact'], [1280, 800, '.toolbar [data-tour=new-project]']]) {
-  test(`at ${width}×${height} the welcome tour points at the New project button on screen (the app has a copy for each width)`, async () => {
+  test(`at ${width}×${height} the welcome tour points at the New project button on screen (the app has a copy for each width)${width < 500 ? '' : '; narrowed to a phone\'s mid-step, the card moves to the other'}`, async () => {
     const page = await browser.context.newPage();
     const problems = watchProblems(page);
     await page.setViewportSize({ width, height });
@@ -186,6 +186,27 @@ for (const [width, height, sel] of [[375, 667, '#new-project-compact'], [1280, 8
     assert.equal(m.side, 'bottom');
     assertPlaced(m);
     if (width < 500) await page.screenshot({ path: join(root, 'docs/screenshots/demo-tour-phone.png') });
+    else {
+      // The window narrows to a phone's mid-step: the toolbar's button goes, the header's
+      // shows, and the same card moves to it.
+      await page.evaluate(() => { window.__card = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]'); });
+      await page.setViewportSize({ width: 375, height: 667 });
+      await page.waitForFunction(() => {
+        const c = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]').getBoundingClientRect();
+        const t = document.getElementById('new-project-compact').getBoundingClientRect();
+        return t.width > 0 && Math.abs(c.y - t.bottom - 10) <= 1;
+      });
+      const phone = await settledStep(page, '#new-project-compact', sleep);
+      assertPlaced(phone);
+      assert.ok(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]') === window.__card), 'the same card, moved');
+      await page.setViewportSize({ width, height });
+      await page.waitForFunction(() => {
+        const c = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]').getBoundingClientRect();
+        const t = document.querySelector('.toolbar [data-tour=new-project]').getBoundingClientRect();
+        return t.width > 0 && Math.abs(c.y - t.bottom - 10) <= 1;
+      });
+      assertPlaced(await settledStep(page, sel, sleep));
+    }
     await page.click(sel);
     await page.click('[data-testid=modal-ok]');
     await page.locator('[data-shirube-step=create]').waitFor({ state: 'detached' });
