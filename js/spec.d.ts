@@ -452,7 +452,7 @@ export type Action =
     call: string;
   };
 
-/** How an announcement shows.  - `modal`: A centred dialog that dims the page.  - `banner`: A bar across the top of the page.  - `slideout`: A card sliding in at the bottom corner (at the reading end; at the other end while a checklist shows, whose launcher holds that corner). Taller than the screen, its body scrolls. */
+/** How an announcement shows.  - `modal`: A centred dialog that dims the page.  - `banner`: A bar across the top of the page.  - `slideout`: A card sliding in at the bottom corner (at the reading end; at the other end while a checklist shows, whose launcher holds that corner; on phones above that launcher, and out of sight while the checklist panel is open over it). Taller than the screen, its body scrolls. */
 export type AnnouncementStyle = "modal" | "banner" | "slideout";
 
 /** One task of a checklist. */

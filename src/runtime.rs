@@ -1348,10 +1348,12 @@ impl Inner {
     /// bottom corner, and a slideout takes the other one (style.css). An attribute, not
     /// `:has()`: WebKit does not restyle a `:has()` match in a shadow tree when it changes.
     fn mark_corner(&self) {
-        let _ = if self.widgets.iter().any(|w| matches!(w.view.kind, Kind::Checklist(_))) {
-            self.mount.layer.set_attribute("data-checklist", "")
-        } else {
-            self.mount.layer.remove_attribute("data-checklist")
+        let _ = match self.widgets.iter().find_map(|w| match &w.view.kind {
+            Kind::Checklist(c) => Some(c.open),
+            _ => None,
+        }) {
+            Some(open) => self.mount.layer.set_attribute("data-checklist", if open { "open" } else { "" }),
+            None => self.mount.layer.remove_attribute("data-checklist"),
         };
     }
 

@@ -283,7 +283,7 @@ panelCases('Chromium', layer);
 rehearsalCases('Chromium', layer);
 movingTargetCases('Chromium', layer);
 
-test('a 375×667 phone: a long slideout and checklist fit, and the slideout sits above the checklist\'s launcher', async () => {
+test('a 375×667 phone: a long slideout and checklist fit, the slideout waits behind the open panel and sits above the checklist\'s launcher', async () => {
   const ctx = await browser.context.browser().newContext({ viewport: { width: 375, height: 667 } });
   const page = await open('panels', { context: ctx });
   const shadow = (sel) => page.waitForFunction((q) => document.querySelector('shirube-root').shadowRoot.querySelector(q), sel, { timeout: 3000 });
@@ -291,13 +291,19 @@ test('a 375×667 phone: a long slideout and checklist fit, and the slideout sits
   await shadow('[data-shirube-flow=slide]');
   await page.waitForTimeout(400);
   assert.deepEqual((await measurePanels(page)).slide, { inside: true, title: true, scrolls: true, cta: true, close: true });
-  // The checklist opens over it (both span the screen's width); minimized, its launcher sits
-  // below the slideout, not on its buttons.
+  // The checklist opens over it (both span the screen's width); minimized, the slideout is back,
+  // with the launcher below it, not on its buttons.
   await page.evaluate(() => window.sb.start('list'));
   await shadow('[data-shirube-checklist=list]');
   await page.waitForTimeout(400);
   const open2 = await measurePanels(page);
   assert.deepEqual(open2.panel, { inside: true, title: true, scrolls: true, description: true, close: true });
+  // The slideout waits behind the open panel, out of sight and out of the Tab order.
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-flow=slide]')).visibility), 'hidden');
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => Boolean(document.querySelector('shirube-root').shadowRoot.activeElement?.closest('[data-shirube-flow=slide]'))), false, `Tab ${i + 1} stays out of the hidden slideout`);
+  }
   await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('.launcher').click());
   await page.waitForFunction(() => !document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-checklist=list]'), null, { timeout: 3000 });
   await page.waitForTimeout(200);

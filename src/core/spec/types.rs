@@ -785,7 +785,7 @@ wire_enum! {
         Modal = "modal",
         /// A bar across the top of the page.
         Banner = "banner",
-        /// A card sliding in at the bottom corner (at the reading end; at the other end while a checklist shows, whose launcher holds that corner). Taller than the screen, its body scrolls.
+        /// A card sliding in at the bottom corner (at the reading end; at the other end while a checklist shows, whose launcher holds that corner; on phones above that launcher, and out of sight while the checklist panel is open over it). Taller than the screen, its body scrolls.
         Slideout = "slideout",
     }
 }
