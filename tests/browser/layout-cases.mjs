@@ -620,7 +620,7 @@ export function outOfSightCases(label, layer) {
  */
 export function renderedAgainCases(label, layer) {
   test(`${label}: the page renders the target again as a new element (a framework, an htmx swap, a clone): the card stays up beside the new one, focus in it, no event`, async () => {
-    const page = await layer.open('removed');
+    const page = await layer.open('again');
     assertPlaced(await settledStep(page, '#removable', layer.sleep));
     const shadow = () => page.evaluate(() => {
       const root = document.querySelector('shirube-root').shadowRoot;
@@ -655,6 +655,34 @@ export function renderedAgainCases(label, layer) {
     await cardBeside(page, '#removable', 'top');
     assertPlaced(await settledStep(page, '#removable', layer.sleep));
     assert.deepEqual(await shadow(), before, 'the same card, nothing added or removed, focus kept, no event');
+    // A hint's beacon follows its target the same way.
+    await page.evaluate(() => window.sb.dismiss());
+    await page.waitForFunction(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=h]'), { timeout: 5000 });
+    await layer.sleep(300);
+    const offset = () => page.evaluate(() => {
+      const b = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=h]');
+      const r = b.getBoundingClientRect();
+      const t = document.getElementById('b').getBoundingClientRect();
+      return { dx: Math.round(r.x - t.x), dy: Math.round(r.y - t.y), same: b === window.__beacon };
+    });
+    await page.evaluate(() => { window.__beacon = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=h]'); });
+    const was = await offset();
+    await page.evaluate((dx) => { window.__dx = dx; }, was.dx);
+    await page.evaluate(() => {
+      const b = document.createElement('button');
+      b.id = 'b';
+      b.className = 't';
+      b.textContent = 'Target B';
+      b.style.marginLeft = '200px';
+      document.getElementById('b').replaceWith(b);
+    });
+    // Moved 200 px right with its target.
+    await page.waitForFunction(() => {
+      const r = window.__beacon.getBoundingClientRect();
+      return Math.round(r.x - document.getElementById('b').getBoundingClientRect().x) === window.__dx;
+    }, { timeout: 5000 });
+    await layer.sleep(300);
+    assert.deepEqual(await offset(), was, 'the same beacon, as far from the new element as from the old');
     await page.evaluate(() => window.sb.destroy());
     assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('removable')).anchorName ?? 'none'), 'none', 'the copy given back without an anchor name');
     assert.deepEqual(await layer.problems(page), []);

@@ -31,6 +31,14 @@ export const SPECS = {
   wide: one('#far-right', { placement: 'bottom' }),
   shell: one('#below', { placement: 'top' }),
   copies: one('[data-tour=new]', { placement: 'bottom', waitMs: 2000 }),
+  // A tour step and a hint whose targets the test renders again as new elements.
+  again: {
+    version: 1, product: 'layout',
+    flows: [
+      tour('t', [{ id: 's', target: '#removable', placement: 'top', title: 'Step title', body: 'A short body for the step.', waitMs: 1500 }, { id: 'end', title: 'End' }]),
+      { id: 'h', kind: 'hint', target: '#b', body: 'A hint on B.', trigger: { page: '/fixtures/*' } },
+    ],
+  },
   restyled: one('#b', { placement: 'bottom' }),
   // Texts far taller than any test viewport: the step beside its target and the centred one
   // after it must both fit on screen, their bodies scrolling.
