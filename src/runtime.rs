@@ -1523,7 +1523,10 @@ impl Inner {
     fn layout_for(&mut self, shell: &Shell, scrolled: bool) {
         let vp = match self.viewport {
             Some(v) if scrolled => v,
-            _ => layout::viewport(&self.doc),
+            _ => {
+                self.mount.unzoom();
+                layout::viewport(&self.doc)
+            }
         };
         self.viewport = Some(vp);
         struct Plan {

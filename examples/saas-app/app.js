@@ -18,7 +18,7 @@ const T = {
     'nav.dashboard': 'Dashboard', 'nav.projects': 'Projects', 'nav.reports': 'Reports', 'nav.settings': 'Settings',
     'help.restart': 'Restart the tour', 'help.activity': 'Tour the activity panel', 'activity.open': 'Activity', 'activity.title': 'Activity',
     'activity.item1': 'Ben commented on Website redesign', 'activity.item2': 'Chloe shared the Q3 report', 'activity.item3': 'Daisuke joined the team',
-    'activity.markRead': 'Mark all as read', 'demo.actAs': 'Act as', 'demo.language': 'Language', 'demo.reset': 'Reset demo',
+    'activity.markRead': 'Mark all as read', 'demo.actAs': 'Act as', 'demo.language': 'Language', 'demo.reset': 'Reset demo', 'demo.compact': 'Compact view',
     'chat.title': 'Your success manager', 'chat.hello': "Hi! I'm Mika, your success manager. How can I help?",
     'title.dashboard': 'Dashboard', 'title.projects': 'Projects', 'title.reports': 'Reports', 'title.team': 'Team',
     'kpi.projects': 'Projects', 'kpi.tasks': 'Tasks', 'kpi.reports': 'Reports', 'kpi.team': 'Teammates',
@@ -35,7 +35,7 @@ const T = {
     'nav.dashboard': 'ダッシュボード', 'nav.projects': 'プロジェクト', 'nav.reports': 'レポート', 'nav.settings': '設定',
     'help.restart': 'ツアーをもう一度', 'help.activity': 'アクティビティのツアー', 'activity.open': 'アクティビティ', 'activity.title': 'アクティビティ',
     'activity.item1': 'BenさんがWebサイトリニューアルにコメントしました', 'activity.item2': 'ChloeさんがQ3レポートを共有しました', 'activity.item3': 'Daisukeさんがチームに参加しました',
-    'activity.markRead': 'すべて既読にする', 'demo.actAs': 'ユーザー', 'demo.language': '言語', 'demo.reset': 'デモをリセット',
+    'activity.markRead': 'すべて既読にする', 'demo.actAs': 'ユーザー', 'demo.language': '言語', 'demo.reset': 'デモをリセット', 'demo.compact': 'コンパクト表示',
     'chat.title': '担当カスタマーサクセス', 'chat.hello': 'こんにちは、担当のミカです。何かお手伝いできることはありますか？',
     'title.dashboard': 'ダッシュボード', 'title.projects': 'プロジェクト', 'title.reports': 'レポート', 'title.team': 'チーム',
     'kpi.projects': 'プロジェクト', 'kpi.tasks': 'タスク', 'kpi.reports': 'レポート', 'kpi.team': 'メンバー',
@@ -280,6 +280,15 @@ async function boot() {
     location.href = '/app/dashboard';
   });
   $('#new-project-compact').addEventListener('click', newProject);
+  // Compact view: the whole app zoomed out with CSS, remembered per browser.
+  const compact = (on) => {
+    document.body.style.zoom = on ? '0.85' : '';
+    document.body.classList.toggle('compact', on);
+    $('#compact').setAttribute('aria-pressed', String(on));
+    storage.set('acme:demo:compact', on ? '1' : '');
+  };
+  compact(storage.get('acme:demo:compact') === '1');
+  $('#compact').addEventListener('click', () => compact($('#compact').getAttribute('aria-pressed') !== 'true'));
   $('#help').addEventListener('click', () => sb && sb.start('welcome'));
   $('#help-activity').addEventListener('click', () => sb && sb.start('activity-tour'));
   // The activity panel slides in from the right edge; closed, it is hidden.

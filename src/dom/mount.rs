@@ -18,6 +18,8 @@ pub struct Mount {
     pub root: ShadowRoot,
     pub layer: Element,
     live: Element,
+    /// The zoom around the host that `unzoom` last undid (1: none).
+    zoom: std::cell::Cell<f64>,
 }
 
 /// Creates an element in the shadow tree's document.
@@ -66,7 +68,7 @@ impl Mount {
         root.append_child(&layer).ok()?;
         root.append_child(&live).ok()?;
         doc.body()?.append_child(&host).ok()?;
-        let m = Mount { doc: doc.clone(), host, root, layer, live };
+        let m = Mount { doc: doc.clone(), host, root, layer, live, zoom: std::cell::Cell::new(1.0) };
         m.raise();
         Some(m)
     }
@@ -93,6 +95,31 @@ impl Mount {
         if !self.host.matches(":popover-open").unwrap_or(true) {
             let _ = self.host.show_popover();
         }
+    }
+
+    /// Undoes a CSS `zoom` the page sets around the host (`body { zoom: 0.8 }`, as apps do for
+    /// a compact mode or to fit a dashboard to the screen): the layout writes viewport pixels,
+    /// as `getBoundingClientRect` gives them, which a zoomed host would scale again, putting
+    /// every card off its target. From the parent's `currentCSSZoom` (Chrome 128, Firefox 126,
+    /// Safari 26); where that is missing, nothing changes.
+    #[inline(never)]
+    pub fn unzoom(&self) {
+        let Some(p) = self.host.parent_element() else { return };
+        let z = js_sys::Reflect::get(&p, &"currentCSSZoom".into()).ok().and_then(|v| v.as_f64()).filter(|z| *z > 0.0).unwrap_or(1.0);
+        if z == self.zoom.get() {
+            return;
+        }
+        self.zoom.set(z);
+        // Through a custom property: the stylesheet's `all: initial !important` on the host
+        // would win over the zoom itself (style.css).
+        let st = self.host.style();
+        let _ = if z == 1.0 {
+            st.remove_property("--sb-unzoom").map(drop)
+        } else {
+            let mut v = String::new();
+            crate::core::json::write_num(&mut v, 1.0 / z);
+            st.set_property("--sb-unzoom", &v)
+        };
     }
 
     /// Says `text` through the polite live region.

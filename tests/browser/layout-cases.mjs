@@ -211,6 +211,7 @@ export function layoutCases(label, layer) {
   movingTargetCases(label, layer);
   outOfSightCases(label, layer);
   renderedAgainCases(label, layer);
+  zoomCases(label, layer);
 }
 
 /**
@@ -688,4 +689,27 @@ export function renderedAgainCases(label, layer) {
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);
   });
+}
+
+/**
+ * A page zoomed with the CSS `zoom` property on its root or body (a compact mode, a dashboard
+ * fitted to a large screen): a long-standing complaint about tooltip libraries, whose tooltips,
+ * inside the zoomed body, are scaled away from their targets. Shirube's host undoes the zoom
+ * around it (`Mount::unzoom`), so its viewport pixels are the page's.
+ */
+export function zoomCases(label, layer) {
+  for (const [where, z, then] of [['body', '0.8', '1.1'], ['html', '1.25', '0.9']]) {
+    test(`${label}: a page zoomed with CSS (\`${where} { zoom: ${z} }\`, then ${then} mid-step): the step placed exactly, the overlay's hole on the target`, async () => {
+      const page = await layer.open('zoomed', { query: `&csszoom=${where}:${z}` });
+      const m = await settledStep(page, '#b', layer.sleep);
+      assert.equal(m.side, 'bottom');
+      assertPlaced(m);
+      // The app changes its zoom while the step shows.
+      await page.evaluate((a) => { (a[0] === 'html' ? document.documentElement : document.body).style.zoom = a[1]; }, [where, then]);
+      await cardBeside(page, '#b', 'bottom');
+      assertPlaced(await settledStep(page, '#b', layer.sleep));
+      assert.deepEqual(await layer.problems(page), []);
+      await layer.close(page);
+    });
+  }
 }

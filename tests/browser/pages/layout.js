@@ -37,6 +37,12 @@ if (p.get('record')) {
   }).observe(document.documentElement, { attributes: true, childList: true, subtree: true, characterData: true });
 }
 if (p.get('rtl')) document.documentElement.dir = 'rtl';
+// A page zoomed with CSS (?csszoom=body:0.8 or html:1.25), as apps do for a compact mode or to
+// fit a dashboard to a large screen.
+if (p.get('csszoom')) {
+  const [where, z] = p.get('csszoom').split(':');
+  (where === 'html' ? document.documentElement : document.body).style.zoom = z;
+}
 if (name === 'dialog') document.getElementById('dlg').showModal();
 if (name === 'late') {
   setTimeout(() => {

@@ -19,6 +19,7 @@ export const SPECS = {
   rtl: one('#b', { placement: 'bottom-start' }),
   phone: one('#b', { placement: 'right' }),
   zoom: one('#b', { placement: 'bottom' }),
+  zoomed: one('#b', { placement: 'bottom' }),
   // Targets moved by a CSS transition, the Web Animations API, a stylesheet change.
   drawer: one('#in-drawer', { placement: 'right' }),
   animated: one('#b', { placement: 'bottom' }),
