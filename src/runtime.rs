@@ -158,6 +158,11 @@ pub struct Inner {
     scrolled_at: f64,
     /// The viewport's size at the last layout (a scroll does not change it).
     viewport: Option<position::Rect>,
+    /// The page's header bar fixed or stuck at the top of the viewport (`layout::top_bar`),
+    /// looked for once per page and viewport size, at the first layout with a target: `None`
+    /// not yet, `Some(None)` none. Cards are kept below it, and hide when their target
+    /// is under it.
+    header: Option<Option<Element>>,
     /// The page's `<dialog>` elements (a live collection, fetched once).
     dialogs: Option<web_sys::HtmlCollection>,
     store: Store,
@@ -407,6 +412,7 @@ impl Shell {
             scrolled_at: 0.0,
             dialogs: None,
             viewport: None,
+            header: None,
             store,
             progress_key,
             ids: Ids { user_id: opts.user_id, anonymous_id, device, session, session_at, seq: 0 },
@@ -1504,6 +1510,7 @@ impl Inner {
         let (p, q) = nav::location(&self.win);
         if p != self.url.0 || q != self.url.1 {
             self.url = (p.clone(), q.clone());
+            self.header = None;
             let fx = self.engine.handle(now(), Input::PageView { path: p, query: q });
             self.apply(fx, shell);
         }
@@ -1525,8 +1532,24 @@ impl Inner {
             Some(v) if scrolled => v,
             _ => {
                 self.mount.unzoom();
-                layout::viewport(&self.doc)
+                let v = layout::viewport(&self.doc);
+                if self.viewport.is_some_and(|o| (o.w, o.h) != (v.w, v.h)) {
+                    self.header = None;
+                }
+                v
             }
+        };
+        if self.header.is_none() && !scrolled && !self.targets.is_empty() {
+            self.header = Some(layout::top_bar(&self.doc, &self.mount.host));
+        }
+        // The header bar's bottom edge, while it covers the top of the viewport (one that slid
+        // away as the page scrolled down covers nothing).
+        let bar = match &self.header {
+            Some(Some(h)) if h.is_connected() => {
+                let r = layout::rect(h);
+                (r.y <= 1.0 && r.bottom() > 0.0).then_some((h.clone(), r.bottom()))
+            }
+            _ => None,
         };
         self.viewport = Some(vp);
         struct Plan {
@@ -1574,6 +1597,14 @@ impl Inner {
                 Some((_, t, cl, until)) => (Some(layout::rect(t)), layout::clip(vp, &cl.0), *until > 0.0 && now() < *until),
                 None => (None, vp, false),
             };
+            // Below the header bar, for a target that scrolls under it (not one in the bar or
+            // in something fixed): where the card may go, and what of the target can be seen.
+            let under = match (&bar, target) {
+                (Some((h, y)), Some((_, t, cl, _))) if !cl.1 && !h.contains(Some(t)) => *y,
+                _ => 0.0,
+            };
+            let below = |r: position::Rect| if under > r.y { position::Rect::new(r.x, under, r.w, (r.bottom() - under).max(0.0)) } else { r };
+            let (clip, room) = (below(clip), below(vp));
             // The card's natural size: a body that scrolls because of an earlier limit counts
             // whole. A scroll changes neither, and reuses the size as fitted.
             let size = match w.written.size {
@@ -1635,7 +1666,7 @@ impl Inner {
             match &w.view.kind {
                 Kind::Step(s) => {
                     if let (Some(size), Some(r)) = (size, trect.filter(|_| !s.centered)) {
-                        let mut q = Request { reference: r, clip, viewport: vp, size, placement: s.placement, offset: s.offset as f64, margin: 8.0, arrow_inset: 16.0, rtl };
+                        let mut q = Request { reference: r, clip, viewport: room, size, placement: s.placement, offset: s.offset as f64, margin: 8.0, arrow_inset: 16.0, rtl };
                         plan.max_h = limit(position::fit(&q));
                         q.size.1 = plan.max_h.map_or(size.1, |m| m.min(size.1));
                         plan.size = Some(q.size);
@@ -1653,7 +1684,11 @@ impl Inner {
                             settling = true;
                         } else if check_header && !p.hidden {
                             if let Some((_, t, _, _)) = target {
-                                if let Some(d) = layout::covered_by_header(&self.doc, t, &self.mount.host) {
+                                // Under the header bar: known without hit testing (which the
+                                // inert page behind a modal step escapes); else whatever fixed
+                                // or sticky element covers the target's top.
+                                let d = if r.y < under { Some(under - r.y + 8.0) } else { layout::covered_by_header(&self.doc, t, &self.mount.host) };
+                                if let Some(d) = d {
                                     covered.push((w.flow, d));
                                 }
                                 checked.push(w.flow);
@@ -1677,7 +1712,7 @@ impl Inner {
                         let bx = if rtl { r.x - 10.0 } else { r.right() - 10.0 };
                         plan.beacon = Some((At::new(bx.round(), (r.y - 10.0).round(), origin), hidden));
                         if let Some(size) = size {
-                            let mut q = Request { reference: r, clip, viewport: vp, size, placement: h.placement, offset: 14.0, margin: 8.0, arrow_inset: 16.0, rtl };
+                            let mut q = Request { reference: r, clip, viewport: room, size, placement: h.placement, offset: 14.0, margin: 8.0, arrow_inset: 16.0, rtl };
                             plan.max_h = limit(position::fit(&q));
                             q.size.1 = plan.max_h.map_or(size.1, |m| m.min(size.1));
                             plan.size = Some(q.size);

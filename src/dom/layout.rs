@@ -272,6 +272,37 @@ pub fn covered_by_header(doc: &Document, target: &Element, host: &Element) -> Op
     None
 }
 
+/// The page's header bar: the fixed or sticky element at the top centre of the viewport, if it
+/// sits at the top, spans at least half the viewport's width and at most 40% of its height (a
+/// fixed sidebar or a full-screen layer is not a header). Found by walking down from the body
+/// through the elements whose box holds that point, not by hit testing, which skips the `inert`
+/// page behind a modal step.
+pub fn top_bar(doc: &Document, host: &Element) -> Option<Element> {
+    let w = doc.default_view()?;
+    let vp = viewport(doc);
+    let x = vp.w / 2.0;
+    let mut cur: Element = doc.body()?.into();
+    for _ in 0..24 {
+        let kids = cur.children();
+        let mut next = None;
+        // Later siblings are drawn over earlier ones.
+        for i in (0..kids.length().min(400)).rev() {
+            let Some(k) = kids.item(i).filter(|k| k != host) else { continue };
+            let r = rect(&k);
+            if !(r.x <= x && x < r.right() && r.y <= 1.0 && 1.0 < r.bottom()) {
+                continue;
+            }
+            let pos = w.get_computed_style(&k).ok().flatten().and_then(|st| st.get_property_value("position").ok()).unwrap_or_default();
+            if pos == "fixed" || pos == "sticky" {
+                return (r.w >= vp.w / 2.0 && r.h <= vp.h * 0.4).then_some(k);
+            }
+            next = next.or(Some(k));
+        }
+        cur = next?;
+    }
+    None
+}
+
 /// Scrolls the nearest scrollable ancestor of `e` (or the page) up by `delta` px, so content
 /// moves down from under a header.
 pub fn scroll_by(doc: &Document, clippers: &[Element], delta: f64) {

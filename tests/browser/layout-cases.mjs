@@ -212,6 +212,7 @@ export function layoutCases(label, layer) {
   outOfSightCases(label, layer);
   renderedAgainCases(label, layer);
   zoomCases(label, layer);
+  headerCases(label, layer);
 }
 
 /**
@@ -712,4 +713,60 @@ export function zoomCases(label, layer) {
       await layer.close(page);
     });
   }
+}
+
+/**
+ * A sticky header bar (64 px) over a page the user scrolls while a step shows: the card is kept
+ * below the bar (it flips rather than cover it), and hides while its target is under the bar.
+ * Before, the card covered the bar and, once the target had scrolled under it, pointed at it.
+ */
+export function headerCases(label, layer) {
+  const where = (page, sel) => page.evaluate((s) => {
+    const card = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]');
+    const c = card.getBoundingClientRect();
+    const t = document.querySelector(s).getBoundingClientRect();
+    return { top: Math.round(c.y), side: card.dataset.side, shown: getComputedStyle(card).visibility === 'visible', target: Math.round(t.y), bar: Math.round(document.getElementById('header').getBoundingClientRect().bottom) };
+  }, sel);
+  const scroll = async (page, dy) => {
+    await page.evaluate((d) => window.scrollBy(0, d), dy);
+    await fiveFrames(page);
+    await layer.sleep(100);
+  };
+
+  test(`${label}: the user scrolls a step's target toward a sticky header: the card flips below the target rather than cover the header`, async () => {
+    const page = await layer.open('sticky');
+    const m = await settledStep(page, '#below', layer.sleep);
+    assert.equal(m.side, 'top');
+    assertPlaced(m);
+    // Up to 100 px below the header: no room above the target under the header.
+    for (let i = 0; i < 8; i++) {
+      await scroll(page, 25);
+      // In the frame the scroll is laid out in, which WebKitGTK headless can run late.
+      const ok = await page.waitForFunction(() => {
+        const c = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]').getBoundingClientRect();
+        return c.y >= Math.round(document.getElementById('header').getBoundingClientRect().bottom) - 0.5;
+      }, { timeout: 3000 }).then(() => true, () => false);
+      const w = await where(page, '#below');
+      assert.ok(ok && w.top >= w.bar, `the card (top ${w.top}, ${w.side}) covers the header (bottom ${w.bar}) with the target at ${w.target}`);
+    }
+    assert.equal((await where(page, '#below')).side, 'bottom');
+    assertPlaced(await settledStep(page, '#below', layer.sleep));
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  test(`${label}: a step's target scrolled under a sticky header: the card hides, and shows again when it comes out`, async () => {
+    const page = await layer.open('zoom');
+    assertPlaced(await settledStep(page, '#b', layer.sleep));
+    // #b is 142 px from the top; 130 px down, it is under the 64 px header.
+    await scroll(page, 130);
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]')).visibility === 'hidden', { timeout: 3000 }).catch(() => {});
+    const under = await where(page, '#b');
+    assert.ok(under.target + 33 <= under.bar, `the target is under the header: ${JSON.stringify(under)}`);
+    assert.equal(under.shown, false, 'the card hides while its target is under the header');
+    await scroll(page, -130);
+    assertPlaced(await settledStep(page, '#b', layer.sleep));
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
 }

@@ -253,3 +253,36 @@ test('Compact view (the app zoomed with CSS): the welcome tour still points exac
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// The app's top bar is sticky. Scrolled under it, the step's button is out of sight, and so is
+// the card pointing at it; scrolled back, it shows again.
+test('the welcome tour\'s card hides while its button is scrolled under the app\'s sticky top bar', async () => {
+  const page = await browser.context.newPage();
+  const problems = watchProblems(page);
+  await page.setViewportSize({ width: 1280, height: 600 });
+  await page.goto(`${web.base}/app/dashboard?user=chloe&lang=en`);
+  await page.waitForFunction(() => window.sb && window.sb.state());
+  await page.evaluate(() => window.sb.start('welcome'));
+  await page.locator('[data-shirube-flow=welcome][data-shirube-step=intro]').waitFor();
+  await page.click('[data-shirube-action=next]');
+  await page.locator('[data-shirube-step=create]').waitFor();
+  const sel = '.toolbar [data-tour=new-project]';
+  assertPlaced(await settledStep(page, sel, sleep));
+  const shown = () => page.evaluate(() => getComputedStyle(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]')).visibility === 'visible');
+  // Just under the bar: the button's top 10 px below the viewport's. (The demo's dashboard is
+  // short: a real one would scroll that far.)
+  const bar = await page.evaluate((s) => {
+    document.getElementById('view').style.paddingBottom = '800px';
+    const t = document.querySelector(s).getBoundingClientRect();
+    window.scrollBy(0, t.top - 10);
+    return { bar: document.querySelector('.topbar').getBoundingClientRect().bottom, target: document.querySelector(s).getBoundingClientRect().bottom };
+  }, sel);
+  assert.ok(bar.target <= bar.bar, `the button is under the bar: ${JSON.stringify(bar)}`);
+  await until(async () => !(await shown()), 3000, 'the card to hide');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await until(shown, 3000, 'the card to show again');
+  assertPlaced(await settledStep(page, sel, sleep));
+  await page.evaluate(() => window.sb.dismiss());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
