@@ -1539,13 +1539,17 @@ impl Inner {
                 v
             }
         };
+        // Looked for again when the page rendered its bar anew (an app shell re-rendered).
+        if matches!(&self.header, Some(Some(h)) if !h.is_connected()) {
+            self.header = None;
+        }
         if self.header.is_none() && !scrolled && !self.targets.is_empty() {
             self.header = Some(layout::top_bar(&self.doc, &self.mount.host));
         }
         // The header bar's bottom edge, while it covers the top of the viewport (one that slid
         // away as the page scrolled down covers nothing).
         let bar = match &self.header {
-            Some(Some(h)) if h.is_connected() => {
+            Some(Some(h)) => {
                 let r = layout::rect(h);
                 (r.y <= 1.0 && r.bottom() > 0.0).then_some((h.clone(), r.bottom()))
             }
