@@ -634,16 +634,18 @@ export function renderedAgainCases(label, layer) {
       window.__nodes = 0;
       new MutationObserver((l) => { for (const m of l) window.__nodes += m.addedNodes.length + m.removedNodes.length; }).observe(root, { childList: true, subtree: true });
     });
-    const before = await shadow();
-    // A new element, as a framework renders one, 120 px further right.
-    await page.evaluate(() => {
+    // Replaces element #id with a new button, as a framework renders one, `dx` px further right.
+    const renderAgain = (id, text, dx) => page.evaluate(([id, text, dx]) => {
       const b = document.createElement('button');
-      b.id = 'removable';
+      b.id = id;
       b.className = 't';
-      b.textContent = 'Rendered again';
-      b.style.marginLeft = '120px';
-      document.getElementById('removable').replaceWith(b);
-    });
+      b.textContent = text;
+      b.style.marginLeft = `${dx}px`;
+      document.getElementById(id).replaceWith(b);
+    }, [id, text, dx]);
+    const before = await shadow();
+    // A new element, 120 px further right.
+    await renderAgain('removable', 'Rendered again', 120);
     await cardBeside(page, '#removable', 'top');
     const m = await settledStep(page, '#removable', layer.sleep);
     assertPlaced(m);
@@ -670,14 +672,7 @@ export function renderedAgainCases(label, layer) {
     await page.evaluate(() => { window.__beacon = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=h]'); });
     const was = await offset();
     await page.evaluate((dx) => { window.__dx = dx; }, was.dx);
-    await page.evaluate(() => {
-      const b = document.createElement('button');
-      b.id = 'b';
-      b.className = 't';
-      b.textContent = 'Target B';
-      b.style.marginLeft = '200px';
-      document.getElementById('b').replaceWith(b);
-    });
+    await renderAgain('b', 'Target B', 200);
     // Moved 200 px right with its target.
     await page.waitForFunction(() => {
       const r = window.__beacon.getBoundingClientRect();

@@ -166,6 +166,23 @@ test('the upgrade slideout on Reports sits in the other corner from the checklis
   await page.close();
 });
 
+/** Starts the welcome tour and takes it to its `create` step (New project). */
+async function toCreateStep(page) {
+  await page.evaluate(() => window.sb.start('welcome'));
+  await page.locator('[data-shirube-flow=welcome][data-shirube-step=intro]').waitFor();
+  await page.click('[data-shirube-action=next]');
+  await page.locator('[data-shirube-step=create]').waitFor();
+}
+
+/** Waits until the `create` step's card sits 10 px below the (visible) element `sel`. */
+function createCardBelow(page, sel) {
+  return page.waitForFunction((s) => {
+    const c = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]').getBoundingClientRect();
+    const t = document.querySelector(s).getBoundingClientRect();
+    return t.width > 0 && Math.abs(c.y - t.bottom - 10) <= 1;
+  }, sel);
+}
+
 // A responsive page: on phones the primary action moves into the header and the toolbar's copy
 // is hidden, so `[data-tour=new-project]` matches two buttons, the first (in document order)
 // shown only on phones. At each width the welcome tour's step points at the one on screen, and
@@ -177,10 +194,7 @@ for (const [width, height, sel] of [[375, 667, '#new-project-compact'], [1280, 8
     await page.setViewportSize({ width, height });
     await page.goto(`${web.base}/app/dashboard?user=chloe&lang=en`);
     await page.waitForFunction(() => window.sb && window.sb.state());
-    await page.evaluate(() => window.sb.start('welcome'));
-    await page.locator('[data-shirube-flow=welcome][data-shirube-step=intro]').waitFor();
-    await page.click('[data-shirube-action=next]');
-    await page.locator('[data-shirube-step=create]').waitFor();
+    await toCreateStep(page);
     assert.equal(await page.locator('[data-tour=new-project]').count(), 2);
     const m = await settledStep(page, sel, sleep);
     assert.equal(m.side, 'bottom');
@@ -191,20 +205,12 @@ for (const [width, height, sel] of [[375, 667, '#new-project-compact'], [1280, 8
       // shows, and the same card moves to it.
       await page.evaluate(() => { window.__card = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]'); });
       await page.setViewportSize({ width: 375, height: 667 });
-      await page.waitForFunction(() => {
-        const c = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]').getBoundingClientRect();
-        const t = document.getElementById('new-project-compact').getBoundingClientRect();
-        return t.width > 0 && Math.abs(c.y - t.bottom - 10) <= 1;
-      });
+      await createCardBelow(page, '#new-project-compact');
       const phone = await settledStep(page, '#new-project-compact', sleep);
       assertPlaced(phone);
       assert.ok(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]') === window.__card), 'the same card, moved');
       await page.setViewportSize({ width, height });
-      await page.waitForFunction(() => {
-        const c = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]').getBoundingClientRect();
-        const t = document.querySelector('.toolbar [data-tour=new-project]').getBoundingClientRect();
-        return t.width > 0 && Math.abs(c.y - t.bottom - 10) <= 1;
-      });
+      await createCardBelow(page, sel);
       assertPlaced(await settledStep(page, sel, sleep));
     }
     await page.click(sel);
@@ -231,10 +237,7 @@ test('Compact view (the app zoomed with CSS): the welcome tour still points exac
   await page.reload();
   await page.waitForFunction(() => window.sb && window.sb.state());
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).zoom), '0.85');
-  await page.evaluate(() => window.sb.start('welcome'));
-  await page.locator('[data-shirube-flow=welcome][data-shirube-step=intro]').waitFor();
-  await page.click('[data-shirube-action=next]');
-  await page.locator('[data-shirube-step=create]').waitFor();
+  await toCreateStep(page);
   const sel = '.toolbar [data-tour=new-project]';
   const m = await settledStep(page, sel, sleep);
   assert.equal(m.side, 'bottom');
@@ -244,10 +247,7 @@ test('Compact view (the app zoomed with CSS): the welcome tour still points exac
   // card follows.
   await page.evaluate(() => document.getElementById('compact').click());
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).zoom), '1');
-  await page.waitForFunction((s) => {
-    const c = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]').getBoundingClientRect();
-    return Math.abs(c.y - document.querySelector(s).getBoundingClientRect().bottom - 10) <= 1;
-  }, sel);
+  await createCardBelow(page, sel);
   assertPlaced(await settledStep(page, sel, sleep));
   await page.evaluate(() => window.sb.dismiss());
   assert.deepEqual(problems, []);
@@ -262,10 +262,7 @@ test('the welcome tour\'s card hides while its button is scrolled under the app\
   await page.setViewportSize({ width: 1280, height: 600 });
   await page.goto(`${web.base}/app/dashboard?user=chloe&lang=en`);
   await page.waitForFunction(() => window.sb && window.sb.state());
-  await page.evaluate(() => window.sb.start('welcome'));
-  await page.locator('[data-shirube-flow=welcome][data-shirube-step=intro]').waitFor();
-  await page.click('[data-shirube-action=next]');
-  await page.locator('[data-shirube-step=create]').waitFor();
+  await toCreateStep(page);
   const sel = '.toolbar [data-tour=new-project]';
   assertPlaced(await settledStep(page, sel, sleep));
   const shown = () => page.evaluate(() => getComputedStyle(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step=create]')).visibility === 'visible');
