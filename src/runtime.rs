@@ -62,6 +62,8 @@ pub enum Job {
     Motion(bool),
     /// The light check for targets that moved unnoticed (see `WATCH_MS`).
     Watch,
+    /// The slow look for awaited targets that nothing reported (see `SEEK_MS`).
+    Seek,
     /// The page is idle after the first evaluation: rehearse the first tour step's card.
     Rehearse,
     /// The animation frame: measure, then place.
@@ -154,6 +156,10 @@ pub struct Inner {
     /// layout follows every frame until the targets stand still; `scrolled_at`: the last
     /// scroll, which reports its own moves.
     watch: Option<Timeout>,
+    /// The next slow look for awaited targets (`SEEK_MS`), and the listing of the page's shadow
+    /// roots (`layout::shadows_since`) the mutation observer watches.
+    seek: Option<Timeout>,
+    shadows: u32,
     chase: bool,
     scrolled_at: f64,
     /// The viewport's size at the last layout (a scroll does not change it).
@@ -206,6 +212,11 @@ const REHEARSE_MS: u32 = 2000;
 /// How often a shown target is measured to catch moves that nothing reports: an image above it
 /// loading, a font swapping in, a Web Animations API animation. A rect read, nothing written.
 const WATCH_MS: u32 = 400;
+
+/// How often targets still awaited (a step waiting, a hint's trigger element absent) are looked
+/// for when no DOM change came: ones revealed by what the mutation observer does not see (a
+/// class on `<html>` and the page's CSS, a component upgraded by a late `customElements.define`).
+const SEEK_MS: u32 = 1000;
 
 /// `12` → `"12px"`, without `format!`.
 fn px(n: i64) -> String {
@@ -407,6 +418,8 @@ impl Shell {
             check: None,
             motion: (0, 0.0),
             watch: None,
+            seek: None,
+            shadows: 0,
             rehearsal: None,
             chase: false,
             scrolled_at: 0.0,
@@ -534,6 +547,8 @@ impl Shell {
                         let inner = g.take();
                         drop(g);
                         drop(inner);
+                        // Holds none of the page's shadow roots (the list is shared by instances).
+                        layout::forget_shadows();
                         self.queue.borrow_mut().clear();
                         Vec::new()
                     } else {
@@ -680,7 +695,11 @@ impl Shell {
         // looked at once per frame.)
         let mw = weak.clone();
         let mutations = doc.body().and_then(|body| {
-            Mutations::new(&body, &["class", "hidden", "open", "style"], move || {
+            Mutations::new(&body, &["class", "hidden", "open", "style"], move |added| {
+                if added {
+                    // Perhaps a web component: its shadow root is searched for targets.
+                    layout::forget_shadows();
+                }
                 if let Some(s) = mw.upgrade() {
                     s.dispatch(Job::Mutations);
                 }
@@ -933,6 +952,10 @@ impl Inner {
                 }
             }
             Job::Mutations => self.schedule_check(shell),
+            Job::Seek => {
+                self.seek = None;
+                self.schedule_check(shell);
+            }
             Job::Check => {
                 self.check = None;
                 // A single-page app renders its new route: the DOM changing is when a browser
@@ -1420,6 +1443,20 @@ impl Inner {
             }
         }
         self.check_waits(shell);
+        // The web components' shadow roots the search listed are watched too: a target one
+        // renders later is seen at once.
+        if let Some(m) = &self.mutations {
+            self.shadows = layout::shadows_since(self.shadows, |r| m.observe(r));
+        }
+        // Still awaiting something: looked for again in `SEEK_MS` if no DOM change comes first.
+        if self.seek.is_none() && (!self.waits.is_empty() || self.watches.iter().any(|w| !w.2)) {
+            let w = shell.weak();
+            self.seek = Timeout::new(SEEK_MS, move || {
+                if let Some(s) = w.upgrade() {
+                    s.dispatch(Job::Seek);
+                }
+            });
+        }
         // Targets that left the page or went out of sight, and dialogs opened by the page.
         let lost: Vec<(usize, Target)> = self
             .targets

@@ -68,34 +68,88 @@ fn rendered_in(list: &web_sys::NodeList, out: &mut Vec<Element>) {
     }
 }
 
-/// Searches open shadow roots (web components) for `sel`, depth-first, bounded: their rendered
-/// matches, in the order of the roots.
-fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
+/// How long the list of the page's shadow roots is reused when no element was added since it
+/// was made (a component upgraded by a late `customElements.define` attaches its root without
+/// any change the mutation observer sees).
+const SHADOWS_MS: f64 = 1000.0;
+
+std::thread_local! {
+    /// The page's open shadow roots, nested ones too, in document order, when they were listed,
+    /// and which listing this is. Shared by every selector looked for (a page waiting for ten
+    /// absent targets lists its roots once, not ten times, in every frame that changes the DOM)
+    /// and by instances.
+    static SHADOWS: std::cell::RefCell<(f64, u32, Vec<web_sys::ShadowRoot>)> = const { std::cell::RefCell::new((f64::NEG_INFINITY, 0, Vec::new())) };
+}
+
+/// Elements were added to the page (or an instance is going away): the shadow roots are listed
+/// again at the next search.
+pub fn forget_shadows() {
+    SHADOWS.with(|s| {
+        let mut s = s.borrow_mut();
+        s.0 = f64::NEG_INFINITY;
+        s.2.clear();
+    });
+}
+
+/// Calls `f` with each shadow root listed, when they were listed again since listing `seen`;
+/// the listing they are from. (An instance watches them for changes, which the document's
+/// mutation observer does not see: a component rendering a target late.)
+pub fn shadows_since(seen: u32, mut f: impl FnMut(&web_sys::ShadowRoot)) -> u32 {
+    SHADOWS.with(|s| {
+        let s = s.borrow();
+        if s.1 != seen {
+            s.2.iter().for_each(&mut f);
+        }
+        s.1
+    })
+}
+
+/// The open shadow roots of the page (not Shirube's own), found by one bounded walk.
+fn list_shadows(doc: &Document) -> Vec<web_sys::ShadowRoot> {
+    let mut out = Vec::new();
     let mut stack: Vec<web_sys::ShadowRoot> = Vec::new();
-    let Ok(all) = doc.query_selector_all("*") else { return };
-    // Pages without web components have no shadow roots: only one cheap scan.
-    for i in 0..all.length().min(20_000) {
-        if let Some(sr) = all.item(i).and_then(|n| n.dyn_into::<Element>().ok()).and_then(|e| e.shadow_root()) {
-            stack.push(sr);
-        }
-    }
-    let mut visited = 0;
-    while let Some(sr) = stack.pop() {
-        visited += 1;
-        if visited > 500 {
-            break;
-        }
-        if let Ok(list) = sr.query_selector_all(sel) {
-            rendered_in(&list, out);
-        }
-        if let Ok(list) = sr.query_selector_all("*") {
-            for i in 0..list.length().min(20_000) {
-                if let Some(inner) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()).and_then(|e| e.shadow_root()) {
-                    stack.push(inner);
+    let push_hosts = |list: web_sys::NodeList, stack: &mut Vec<web_sys::ShadowRoot>| {
+        // `querySelectorAll("*")` holds elements only: no type check per node.
+        for i in (0..list.length().min(20_000)).rev() {
+            if let Some(sr) = list.item(i).and_then(|n| n.unchecked_into::<Element>().shadow_root()) {
+                if !sr.host().has_attribute("data-shirube-root") {
+                    stack.push(sr);
                 }
             }
         }
+    };
+    // Pages without web components have no shadow roots: only one cheap scan.
+    if let Ok(all) = doc.query_selector_all("*") {
+        push_hosts(all, &mut stack);
     }
+    while let Some(sr) = stack.pop() {
+        if out.len() >= 500 {
+            break;
+        }
+        if let Ok(list) = sr.query_selector_all("*") {
+            push_hosts(list, &mut stack);
+        }
+        out.push(sr);
+    }
+    out
+}
+
+/// Searches open shadow roots (web components) for `sel`: their rendered matches, in the order
+/// of the roots.
+fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
+    let now = js_sys::Date::now();
+    SHADOWS.with(|s| {
+        let mut s = s.borrow_mut();
+        if !(now - s.0 < SHADOWS_MS && now >= s.0) {
+            *s = (now, s.1.wrapping_add(1), list_shadows(doc));
+        }
+        // (Querying runs no page script: nothing can reach the list while it is borrowed.)
+        for sr in &s.2 {
+            if let Ok(list) = sr.query_selector_all(sel) {
+                rendered_in(&list, out);
+            }
+        }
+    });
 }
 
 /// The parent in the flat tree: through a shadow root to its host.

@@ -3,18 +3,20 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, MutationObserver, MutationObserverInit, ResizeObserver};
+use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord, ResizeObserver};
 
 #[must_use = "a Mutations observer disconnects when dropped"]
 pub struct Mutations {
     observer: MutationObserver,
+    init: MutationObserverInit,
     _closure: Closure<dyn Fn(js_sys::Array, MutationObserver)>,
 }
 
 impl Mutations {
-    /// Watches `root`'s subtree: children added or removed, and the `attributes` listed.
-    pub fn new(root: &Element, attributes: &[&str], f: impl Fn() + 'static) -> Option<Mutations> {
-        let closure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |_records, _obs| f()));
+    /// Watches `root`'s subtree: children added or removed, and the `attributes` listed. `f`
+    /// hears whether a batch added elements (not only text or attribute changes).
+    pub fn new(root: &Element, attributes: &[&str], f: impl Fn(bool) + 'static) -> Option<Mutations> {
+        let closure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |records, _obs| f(adds_elements(&records))));
         let observer = MutationObserver::new(closure.as_ref().unchecked_ref()).ok()?;
         let init = MutationObserverInit::new();
         init.set_child_list(true);
@@ -28,8 +30,22 @@ impl Mutations {
             init.set_attribute_filter(&list);
         }
         observer.observe_with_options(root, &init).ok()?;
-        Some(Mutations { observer, _closure: closure })
+        Some(Mutations { observer, init, _closure: closure })
     }
+
+    /// Watches another subtree the same way (a web component's shadow root, which the
+    /// document's subtree does not include). Watching one twice is harmless.
+    pub fn observe(&self, root: &web_sys::Node) {
+        let _ = self.observer.observe_with_options(root, &self.init);
+    }
+}
+
+/// Whether mutation records added an element (a clock's text changing every second does not).
+fn adds_elements(records: &js_sys::Array) -> bool {
+    records.iter().any(|r| {
+        let added = r.unchecked_into::<MutationRecord>().added_nodes();
+        (0..added.length()).any(|i| added.item(i).is_some_and(|n| n.node_type() == web_sys::Node::ELEMENT_NODE))
+    })
 }
 
 impl Drop for Mutations {

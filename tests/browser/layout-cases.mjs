@@ -765,3 +765,42 @@ export function headerCases(label, layer) {
     await layer.close(page);
   });
 }
+
+/**
+ * Targets that come with no change the document's mutation observer sees, which tours of other
+ * libraries wait for in vain: rendered late inside a web component's shadow root, inside a
+ * component defined late (`customElements.define` from a lazily loaded chunk), revealed by the
+ * page's CSS when a class is added to <html>. And a selector the page lacks never matching
+ * Shirube's own elements in its shadow root.
+ */
+export function lateTargetCases(label, layer) {
+  for (const [name, sel, what] of [
+    ['shadowlate', '#in-shadow', 'rendered 1.5 s late inside a web component\'s shadow root'],
+    ['upgraded', '#in-shadow', 'inside a web component defined 1.5 s late (`customElements.define`)'],
+    ['gated', '#gated', 'revealed 1.5 s late by a class on <html> and the page\'s CSS'],
+  ]) {
+    test(`${label}: a target ${what}: the step waits, then shows in place`, async () => {
+      const page = await layer.open(name);
+      const t0 = Date.now();
+      const m = await settledStep(page, sel, layer.sleep);
+      assert.ok(Date.now() - t0 >= 1200, 'shown only after the target came');
+      assert.equal(m.side, 'bottom');
+      assertPlaced(m);
+      assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+      assert.deepEqual(await layer.problems(page), []);
+      await layer.close(page);
+    });
+  }
+
+  test(`${label}: a step's selector the page lacks is not matched in Shirube's own shadow root (a hint's beacon): target_missing`, async () => {
+    const page = await layer.open('own');
+    await page.waitForFunction(() => document.querySelector('shirube-root')?.shadowRoot.querySelector('[data-shirube-beacon=h]'), { timeout: 5000 });
+    await page.waitForFunction(() => window.__events.some((e) => e.name === 'flow_dismissed'), { timeout: 6000 });
+    const names = await page.evaluate(() => window.__events.filter((e) => e.flow === 't').map((e) => e.name));
+    assert.ok(!names.includes('step_viewed'), `the step never showed: ${names}`);
+    const ev = await page.evaluate(() => window.__events.find((e) => e.name === 'target_missing'));
+    assert.equal(ev.props.selector, 'button[aria-expanded]');
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+}

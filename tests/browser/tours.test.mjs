@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
 import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
-import { noAnchorCases, tallCardCases, panelCases, measurePanels, movingTargetCases, outOfSightCases, rehearsalCases, renderedAgainCases, zoomCases, headerCases } from './layout-cases.mjs';
+import { noAnchorCases, tallCardCases, panelCases, measurePanels, movingTargetCases, outOfSightCases, rehearsalCases, renderedAgainCases, zoomCases, headerCases, lateTargetCases } from './layout-cases.mjs';
 
 let server, browser;
 before(async () => {
@@ -317,6 +317,7 @@ outOfSightCases('Chromium', layer);
 renderedAgainCases('Chromium', layer);
 zoomCases('Chromium', layer);
 headerCases('Chromium', layer);
+lateTargetCases('Chromium', layer);
 
 test('without CSS anchor positioning: right to left', async () => {
   const page = await open('rtl', { query: '&rtl=1', anchors: false });

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, watchProblems, sleep } from './harness.mjs';
 import { settledStep, assertPlaced } from '../browser/placement.mjs';
-import { layoutCases } from '../browser/layout-cases.mjs';
+import { layoutCases, lateTargetCases } from '../browser/layout-cases.mjs';
 import { readFileSync } from 'node:fs';
 
 // A browser without CSS anchor positioning (tests/browser/no-anchors.js), for `anchors: false`.
@@ -38,7 +38,9 @@ async function open(name, { query = '', viewport = null, anchors = true } = {}) 
   return page;
 }
 
-layoutCases('Firefox', { open, problems: async (page) => page.problems, close: (page) => page.close(), sleep });
+const layer = { open, problems: async (page) => page.problems, close: (page) => page.close(), sleep };
+layoutCases('Firefox', layer);
+lateTargetCases('Firefox', layer);
 
 // Puppeteer sets Firefox's viewport and device scale directly.
 for (const [name, viewport] of [['phone', { width: 375, height: 667 }], ['zoom', { width: 640, height: 400, deviceScaleFactor: 2 }]]) {

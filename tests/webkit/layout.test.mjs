@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, sleep } from './harness.mjs';
 import { settledStep, assertPlaced } from '../browser/placement.mjs';
-import { layoutCases, noAnchorCases } from '../browser/layout-cases.mjs';
+import { layoutCases, noAnchorCases, lateTargetCases } from '../browser/layout-cases.mjs';
 
 let server, wk, page;
 before(async () => {
@@ -34,7 +34,9 @@ async function open(name, { query = '', viewport = { width: 1280, height: 800 },
 const settled = (target) => settledStep(page, target, sleep);
 const noProblems = async () => assert.deepEqual(await page.problems(), []);
 
-layoutCases('WebKit', { open, problems: (p) => p.problems(), close: async () => {}, sleep, frameSampled: true });
+const layer = { open, problems: (p) => p.problems(), close: async () => {}, sleep, frameSampled: true };
+layoutCases('WebKit', layer);
+lateTargetCases('WebKit', layer);
 
 // WebKit has no Navigation API: route changes are noticed in the frame after the page's DOM
 // changes, by popstate and by the light poll of `location` (src/dom/nav.rs), none of which

@@ -79,6 +79,40 @@ if (name === 'shadow') {
   root.append(b);
   document.getElementById('slot').append(host);
 }
+// Targets that appear with no change the document's mutation observer sees: a component whose
+// shadow root renders the target 1.5 s after load (?case=shadowlate, data arriving); a
+// component whose element is in the page from the start but defined only after 1.5 s
+// (?case=upgraded, a lazily loaded chunk calling `customElements.define`); a target the page's
+// CSS reveals when a class is added to <html> after 1.5 s (?case=gated).
+if (name === 'shadowlate') {
+  const host = document.createElement('x-loading');
+  host.id = 'widget';
+  const root = host.attachShadow({ mode: 'open' });
+  root.append(Object.assign(document.createElement('span'), { textContent: 'Loading…' }));
+  document.getElementById('slot').append(host);
+  setTimeout(() => {
+    const b = document.createElement('button');
+    b.id = 'in-shadow';
+    b.textContent = 'Rendered late inside a shadow root';
+    root.replaceChildren(b);
+  }, 1500);
+}
+if (name === 'upgraded') {
+  document.getElementById('slot').append(Object.assign(document.createElement('x-late'), { id: 'widget' }));
+  setTimeout(() => customElements.define('x-late', class extends HTMLElement {
+    constructor() {
+      super();
+      const b = document.createElement('button');
+      b.id = 'in-shadow';
+      b.textContent = 'Defined late';
+      this.attachShadow({ mode: 'open' }).append(b);
+    }
+  }), 1500);
+}
+if (name === 'gated') {
+  document.getElementById('slot').append(Object.assign(document.createElement('button'), { id: 'gated', className: 't', textContent: 'Revealed by a class on <html>' }));
+  setTimeout(() => document.documentElement.classList.add('ready'), 1500);
+}
 // Targets that move with no scroll, resize or DOM change of their own, so nothing but the
 // movement itself can tell: a drawer sliding in with a CSS transition (?case=drawer; &open=0
 // opens it before Shirube starts, so only the transition's end is seen), the target moved by the

@@ -15,6 +15,18 @@ export const SPECS = {
   late: one('#late', { placement: 'bottom', waitMs: 4000 }),
   revealed: one('#revealed', { placement: 'bottom', waitMs: 4000 }),
   never: one('#never', { placement: 'bottom', waitMs: 2000 }),
+  shadowlate: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
+  upgraded: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
+  gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
+  // A step waiting for a selector the page never renders, which Shirube's own beacon (the
+  // hint's, in its shadow root) matches: it must not be taken for the page's.
+  own: {
+    version: 1, product: 'layout',
+    flows: [
+      { id: 'h', kind: 'hint', target: '#b', body: 'A hint on B.', trigger: { page: '/fixtures/*' } },
+      tour('t', [{ id: 's', target: 'button[aria-expanded]', title: 'Step title', body: 'The menu.', waitMs: 1500 }, { id: 'end', title: 'End' }]),
+    ],
+  },
   removed: one('#removable', { placement: 'top', waitMs: 1500 }),
   rtl: one('#b', { placement: 'bottom-start' }),
   phone: one('#b', { placement: 'right' }),
