@@ -213,10 +213,11 @@ const REHEARSE_MS: u32 = 2000;
 /// loading, a font swapping in, a Web Animations API animation. A rect read, nothing written.
 const WATCH_MS: u32 = 400;
 
-/// How often targets still awaited (a step waiting, a hint's trigger element absent) are looked
-/// for when no DOM change came: ones revealed by what the mutation observer does not see (a
+/// How often targets still awaited (a step waiting; `SEEK_IDLE_MS` when only an `element`
+/// trigger is absent) are looked for when no DOM change came: ones revealed by what the mutation observer does not see (a
 /// class on `<html>` and the page's CSS, a component upgraded by a late `customElements.define`).
 const SEEK_MS: u32 = 1000;
+const SEEK_IDLE_MS: u32 = 3000;
 
 /// `12` → `"12px"`, without `format!`.
 fn px(n: i64) -> String {
@@ -954,7 +955,10 @@ impl Inner {
             Job::Mutations => self.schedule_check(shell),
             Job::Seek => {
                 self.seek = None;
-                self.schedule_check(shell);
+                // (In this task: no frame is asked of an idle page. A component defined since
+                // the shadow roots were listed is looked into at once.)
+                layout::check_shadows(&self.doc);
+                self.job(Job::Check, shell);
             }
             Job::Check => {
                 self.check = None;
@@ -1448,10 +1452,13 @@ impl Inner {
         if let Some(m) = &self.mutations {
             self.shadows = layout::shadows_since(self.shadows, |r| m.observe(r));
         }
-        // Still awaiting something: looked for again in `SEEK_MS` if no DOM change comes first.
+        // Still awaiting something: looked for again in `SEEK_MS` if no DOM change comes first
+        // (a waiting step, which the user is in the middle of), else in `SEEK_IDLE_MS` (an
+        // element trigger, which may stay absent for the whole visit).
         if self.seek.is_none() && (!self.waits.is_empty() || self.watches.iter().any(|w| !w.2)) {
             let w = shell.weak();
-            self.seek = Timeout::new(SEEK_MS, move || {
+            let ms = if self.waits.is_empty() { SEEK_IDLE_MS } else { SEEK_MS };
+            self.seek = Timeout::new(ms, move || {
                 if let Some(s) = w.upgrade() {
                     s.dispatch(Job::Seek);
                 }

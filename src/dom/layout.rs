@@ -68,17 +68,23 @@ fn rendered_in(list: &web_sys::NodeList, out: &mut Vec<Element>) {
     }
 }
 
-/// How long the list of the page's shadow roots is reused when no element was added since it
-/// was made (a component upgraded by a late `customElements.define` attaches its root without
-/// any change the mutation observer sees).
-const SHADOWS_MS: f64 = 1000.0;
+/// How long the list of the page's shadow roots is reused while no element is added and no
+/// custom element is defined (`check_shadows`): a shadow root attached to an element already
+/// in the page (a built-in one) changes nothing the mutation observer sees.
+const SHADOWS_MS: f64 = 5000.0;
 
 std::thread_local! {
     /// The page's open shadow roots, nested ones too, in document order, when they were listed,
-    /// and which listing this is. Shared by every selector looked for (a page waiting for ten
-    /// absent targets lists its roots once, not ten times, in every frame that changes the DOM)
-    /// and by instances.
-    static SHADOWS: std::cell::RefCell<(f64, u32, Vec<web_sys::ShadowRoot>)> = const { std::cell::RefCell::new((f64::NEG_INFINITY, 0, Vec::new())) };
+    /// which listing this is, and how many custom elements were not yet defined then. Shared by
+    /// every selector looked for (a page waiting for ten absent targets lists its roots once,
+    /// not ten times, in every frame that changes the DOM) and by instances.
+    static SHADOWS: std::cell::RefCell<(f64, u32, Vec<web_sys::ShadowRoot>, u32)> = const { std::cell::RefCell::new((f64::NEG_INFINITY, 0, Vec::new(), 0)) };
+}
+
+/// Custom elements in the page not yet defined (`:not(:defined)`): one fewer when a lazily
+/// loaded component is defined, which may attach a shadow root.
+fn undefined(doc: &Document) -> u32 {
+    doc.query_selector_all(":not(:defined)").map_or(0, |l| l.length())
 }
 
 /// Elements were added to the page (or an instance is going away): the shadow roots are listed
@@ -89,6 +95,19 @@ pub fn forget_shadows() {
         s.0 = f64::NEG_INFINITY;
         s.2.clear();
     });
+}
+
+/// At the slow look for awaited targets (not in every frame: it walks the page): a custom
+/// element defined since the shadow roots were listed may have attached one, so they are
+/// listed again.
+pub fn check_shadows(doc: &Document) {
+    let listed = SHADOWS.with(|s| {
+        let s = s.borrow();
+        (s.0.is_finite()).then_some(s.3)
+    });
+    if listed.is_some_and(|n| n != undefined(doc)) {
+        forget_shadows();
+    }
 }
 
 /// Calls `f` with each shadow root listed, when they were listed again since listing `seen`;
@@ -141,7 +160,7 @@ fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
     SHADOWS.with(|s| {
         let mut s = s.borrow_mut();
         if !(now - s.0 < SHADOWS_MS && now >= s.0) {
-            *s = (now, s.1.wrapping_add(1), list_shadows(doc));
+            *s = (now, s.1.wrapping_add(1), list_shadows(doc), undefined(doc));
         }
         // (Querying runs no page script: nothing can reach the list while it is borrowed.)
         for sr in &s.2 {
