@@ -33,7 +33,8 @@ const MATCHES: u32 = 64;
 /// The element for a target's selectors: the first selector that matches a rendered element,
 /// in the document, else in open shadow roots. Where it matches several (a responsive page's
 /// desktop toolbar and phone menu each with the same button, one of them hidden or off-canvas),
-/// the first in sight or within scrolling reach (`reachable`), else the first rendered. An
+/// the first in sight or within scrolling reach (`reachable`), else the first rendered. A match
+/// with `display: contents` stands for its first child with a box (`contents_box`). An
 /// invalid selector matches nothing (the validator reports it; `querySelector` would throw).
 pub fn find(doc: &Document, selectors: &[String]) -> Option<Element> {
     for sel in selectors {
@@ -62,10 +63,35 @@ fn rendered_in(list: &web_sys::NodeList, out: &mut Vec<Element>) {
         if out.len() as u32 >= MATCHES {
             return;
         }
-        if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()).filter(rendered) {
-            out.push(e);
+        if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            if rendered(&e) {
+                out.push(e);
+            } else if let Some(c) = contents_box(&e, 4) {
+                out.push(c);
+            }
         }
     }
+}
+
+/// For an element with `display: contents` (a wrapper a framework renders without a box of
+/// its own, so it has no rectangle to point at): its first child that has a box, looking
+/// `depth` wrappers deep.
+fn contents_box(e: &Element, depth: u8) -> Option<Element> {
+    let w = e.owner_document()?.default_view()?;
+    if depth == 0 || !e.is_connected() || w.get_computed_style(e).ok()??.get_property_value("display").ok()? != "contents" {
+        return None;
+    }
+    let mut c = e.first_element_child();
+    while let Some(k) = c {
+        if rendered(&k) {
+            return Some(k);
+        }
+        if let Some(inner) = contents_box(&k, depth - 1) {
+            return Some(inner);
+        }
+        c = k.next_element_sibling();
+    }
+    None
 }
 
 /// How long the list of the page's shadow roots is reused while no element is added and no

@@ -770,8 +770,9 @@ export function headerCases(label, layer) {
  * Targets that come with no change the document's mutation observer sees, which tours of other
  * libraries wait for in vain: rendered late inside a web component's shadow root, inside a
  * component defined late (`customElements.define` from a lazily loaded chunk), revealed by the
- * page's CSS when a class is added to <html>. And a selector the page lacks never matching
- * Shirube's own elements in its shadow root.
+ * page's CSS when a class is added to <html>. A target with `display: contents`, which has no
+ * box of its own. And a selector the page lacks never matching Shirube's own elements in its
+ * shadow root.
  */
 export function lateTargetCases(label, layer) {
   for (const [name, sel, what] of [
@@ -791,6 +792,16 @@ export function lateTargetCases(label, layer) {
       await layer.close(page);
     });
   }
+
+  test(`${label}: a target with \`display: contents\` (a wrapper with no box of its own): the step points at its child`, async () => {
+    const page = await layer.open('contents');
+    const m = await settledStep(page, '#in-contents', layer.sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
 
   test(`${label}: a step's selector the page lacks is not matched in Shirube's own shadow root (a hint's beacon): target_missing`, async () => {
     const page = await layer.open('own');

@@ -113,6 +113,18 @@ if (name === 'gated') {
   document.getElementById('slot').append(Object.assign(document.createElement('button'), { id: 'gated', className: 't', textContent: 'Revealed by a class on <html>' }));
   setTimeout(() => document.documentElement.classList.add('ready'), 1500);
 }
+// A target whose element has `display: contents` (a wrapper a framework renders with no box of
+// its own, the `data-tour` attribute put on it): the step points at its child (?case=contents).
+if (name === 'contents') {
+  const wrap = document.createElement('div');
+  wrap.dataset.tour = 'wrap';
+  wrap.style.display = 'contents';
+  const inner = document.createElement('span');
+  inner.style.display = 'contents';
+  inner.append(Object.assign(document.createElement('button'), { id: 'in-contents', className: 't', textContent: 'Inside display: contents' }));
+  wrap.append(inner);
+  document.getElementById('slot').append(wrap);
+}
 // Targets that move with no scroll, resize or DOM change of their own, so nothing but the
 // movement itself can tell: a drawer sliding in with a CSS transition (?case=drawer; &open=0
 // opens it before Shirube starts, so only the transition's end is seen), the target moved by the

@@ -18,6 +18,7 @@ export const SPECS = {
   shadowlate: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
   upgraded: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
+  contents: one('[data-tour=wrap]', { placement: 'bottom', waitMs: 2000 }),
   // A step waiting for a selector the page never renders, which Shirube's own beacon (the
   // hint's, in its shadow root) matches: it must not be taken for the page's.
   own: {
