@@ -214,8 +214,9 @@ const REHEARSE_MS: u32 = 2000;
 const WATCH_MS: u32 = 400;
 
 /// How often targets still awaited (a step waiting; `SEEK_IDLE_MS` when only an `element`
-/// trigger is absent) are looked for when no DOM change came: ones revealed by what the mutation observer does not see (a
-/// class on `<html>` and the page's CSS, a component upgraded by a late `customElements.define`).
+/// trigger is absent) are looked for when no DOM change came: ones revealed by what the
+/// mutation observer does not see (a class on `<html>` and the page's CSS, a component
+/// upgraded by a late `customElements.define`).
 const SEEK_MS: u32 = 1000;
 const SEEK_IDLE_MS: u32 = 3000;
 
