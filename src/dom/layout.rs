@@ -377,29 +377,49 @@ pub fn covered_by_header(doc: &Document, target: &Element, host: &Element) -> Op
 /// sits at the top, spans at least half the viewport's width and at most 40% of its height (a
 /// fixed sidebar or a full-screen layer is not a header). Found by walking down from the body
 /// through the elements whose box holds that point, not by hit testing, which skips the `inert`
-/// page behind a modal step.
+/// page behind a modal step. When the top of the page is something in the flow (an announcement
+/// banner above the app's header), the walk is made again just below it, where a sticky header
+/// with a `top` waits to stick once the banner scrolls away.
 pub fn top_bar(doc: &Document, host: &Element) -> Option<Element> {
     let w = doc.default_view()?;
     let vp = viewport(doc);
     let x = vp.w / 2.0;
-    let mut cur: Element = doc.body()?.into();
-    for _ in 0..24 {
-        let kids = cur.children();
-        let mut next = None;
-        // Later siblings are drawn over earlier ones.
-        for i in (0..kids.length().min(400)).rev() {
-            let Some(k) = kids.item(i).filter(|k| k != host) else { continue };
-            let r = rect(&k);
-            if !(r.x <= x && x < r.right() && r.y <= 1.0 && 1.0 < r.bottom()) {
-                continue;
+    let mut y = 1.0;
+    for probe in 0..3 {
+        let mut cur: Element = doc.body()?.into();
+        let mut low = f64::INFINITY;
+        for _ in 0..24 {
+            let kids = cur.children();
+            let mut next = None;
+            // Later siblings are drawn over earlier ones.
+            for i in (0..kids.length().min(400)).rev() {
+                let Some(k) = kids.item(i).filter(|k| k != host) else { continue };
+                let r = rect(&k);
+                if !(r.x <= x && x < r.right() && r.y <= y && y < r.bottom()) {
+                    continue;
+                }
+                let st = w.get_computed_style(&k).ok().flatten();
+                let prop = |p: &str| st.as_ref().and_then(|st| st.get_property_value(p).ok()).unwrap_or_default();
+                let pos = prop("position");
+                if pos == "fixed" || (pos == "sticky" && (probe == 0 || prop("top").ends_with("px"))) {
+                    return (r.w >= vp.w / 2.0 && r.h <= vp.h * 0.4 && (probe == 0 || pos == "sticky")).then_some(k);
+                }
+                if next.is_none() {
+                    // The outermost box near the top (not the app's whole page).
+                    if !(low < vp.h * 0.4) {
+                        low = r.bottom();
+                    }
+                    next = Some(k);
+                }
             }
-            let pos = w.get_computed_style(&k).ok().flatten().and_then(|st| st.get_property_value("position").ok()).unwrap_or_default();
-            if pos == "fixed" || pos == "sticky" {
-                return (r.w >= vp.w / 2.0 && r.h <= vp.h * 0.4).then_some(k);
-            }
-            next = next.or(Some(k));
+            let Some(n) = next else { break };
+            cur = n;
         }
-        cur = next?;
+        // Below the innermost in-flow box at the probe, if that is still near the top.
+        if !(low < vp.h * 0.4) {
+            return None;
+        }
+        y = low + 1.0;
     }
     None
 }

@@ -714,8 +714,16 @@ export function zoomCases(label, layer) {
  * A sticky header bar (64 px) over a page the user scrolls while a step shows: the card is kept
  * below the bar (it flips rather than cover it), and hides while its target is under the bar.
  * Before, the card covered the bar and, once the target had scrolled under it, pointed at it.
+ * The same with a 48 px announcement banner in the flow above the header (`?banner=1`), which
+ * scrolls away while the header sticks: before, such a header was not known as the bar.
  */
 export function headerCases(label, layer) {
+  for (const banner of [0, 48]) headerCasesWith(label, layer, banner);
+}
+
+function headerCasesWith(label, layer, banner) {
+  const query = banner ? '&banner=1' : '';
+  const title = banner ? ' below an announcement banner' : '';
   const where = (page, sel) => page.evaluate((s) => {
     const card = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]');
     const c = card.getBoundingClientRect();
@@ -728,8 +736,8 @@ export function headerCases(label, layer) {
     await layer.sleep(100);
   };
 
-  test(`${label}: the user scrolls a step's target toward a sticky header: the card flips below the target rather than cover the header`, async () => {
-    const page = await layer.open('sticky');
+  test(`${label}: the user scrolls a step's target toward a sticky header${title}: the card flips below the target rather than cover the header`, async () => {
+    const page = await layer.open('sticky', { query });
     const m = await settledStep(page, '#below', layer.sleep);
     assert.equal(m.side, 'top');
     assertPlaced(m);
@@ -750,16 +758,17 @@ export function headerCases(label, layer) {
     await layer.close(page);
   });
 
-  test(`${label}: a step's target scrolled under a sticky header: the card hides, and shows again when it comes out`, async () => {
-    const page = await layer.open('zoom');
+  test(`${label}: a step's target scrolled under a sticky header${title}: the card hides, and shows again when it comes out`, async () => {
+    const page = await layer.open('zoom', { query });
     assertPlaced(await settledStep(page, '#b', layer.sleep));
-    // #b is 142 px from the top; 130 px down, it is under the 64 px header.
-    await scroll(page, 130);
+    // #b is 142 px from the top (below the banner, if any); 130 px further down, it is under
+    // the 64 px header.
+    await scroll(page, 130 + banner);
     await page.waitForFunction(() => getComputedStyle(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]')).visibility === 'hidden', { timeout: 3000 }).catch(() => {});
     const under = await where(page, '#b');
     assert.ok(under.target + 33 <= under.bar, `the target is under the header: ${JSON.stringify(under)}`);
     assert.equal(under.shown, false, 'the card hides while its target is under the header');
-    await scroll(page, -130);
+    await scroll(page, -130 - banner);
     assertPlaced(await settledStep(page, '#b', layer.sleep));
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);

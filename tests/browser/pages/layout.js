@@ -37,6 +37,15 @@ if (p.get('record')) {
   }).observe(document.documentElement, { attributes: true, childList: true, subtree: true, characterData: true });
 }
 if (p.get('rtl')) document.documentElement.dir = 'rtl';
+// An announcement banner in the flow above the sticky header (?banner=1): it scrolls away and
+// the header sticks at the top.
+if (p.get('banner')) {
+  const b = document.createElement('div');
+  b.className = 'banner';
+  b.id = 'banner';
+  b.textContent = 'Announcement banner above the header';
+  document.body.prepend(b);
+}
 // A page zoomed with CSS (?csszoom=body:0.8 or html:1.25), as apps do for a compact mode or to
 // fit a dashboard to a large screen.
 if (p.get('csszoom')) {
