@@ -101,12 +101,22 @@ fn contents_box(e: &Element, depth: u8) -> Option<Element> {
 /// in the page (a built-in one) changes nothing the mutation observer sees.
 const SHADOWS_MS: f64 = 5000.0;
 
+/// The page's open shadow roots, nested ones too, in document order; when they were listed
+/// (`at`), which listing this is, how many custom elements were not yet defined then; and the
+/// selectors known to match nothing in any of them (`absent`), kept until one of the roots
+/// changes, they are listed again, or the slow look. Shared by every selector looked for (a page
+/// waiting for ten absent targets lists its roots once, not ten times, in every frame that
+/// changes the DOM) and by instances.
+struct Shadows {
+    at: f64,
+    listing: u32,
+    roots: Vec<web_sys::ShadowRoot>,
+    undefined: u32,
+    absent: Vec<String>,
+}
+
 std::thread_local! {
-    /// The page's open shadow roots, nested ones too, in document order, when they were listed,
-    /// which listing this is, and how many custom elements were not yet defined then. Shared by
-    /// every selector looked for (a page waiting for ten absent targets lists its roots once,
-    /// not ten times, in every frame that changes the DOM) and by instances.
-    static SHADOWS: std::cell::RefCell<(f64, u32, Vec<web_sys::ShadowRoot>, u32)> = const { std::cell::RefCell::new((f64::NEG_INFINITY, 0, Vec::new(), 0)) };
+    static SHADOWS: std::cell::RefCell<Shadows> = const { std::cell::RefCell::new(Shadows { at: f64::NEG_INFINITY, listing: 0, roots: Vec::new(), undefined: 0, absent: Vec::new() }) };
 }
 
 /// Custom elements in the page not yet defined (`:not(:defined)`): one fewer when a lazily
@@ -120,18 +130,27 @@ fn undefined(doc: &Document) -> u32 {
 pub fn forget_shadows() {
     SHADOWS.with(|s| {
         let mut s = s.borrow_mut();
-        s.0 = f64::NEG_INFINITY;
-        s.2.clear();
+        s.at = f64::NEG_INFINITY;
+        s.roots.clear();
+        s.absent.clear();
     });
+}
+
+/// Something changed in a listed shadow root: a selector absent from them may match now.
+pub fn shadows_changed() {
+    SHADOWS.with(|s| s.borrow_mut().absent.clear());
 }
 
 /// At the slow look for awaited targets (not in every frame: it walks the page): a custom
 /// element defined since the shadow roots were listed may have attached one, so they are
-/// listed again.
+/// listed again; and what is known absent from them is looked for again (a match can also come
+/// with no change the observers report: a state like `:checked`, an attribute they do not
+/// watch).
 pub fn check_shadows(doc: &Document) {
     let listed = SHADOWS.with(|s| {
-        let s = s.borrow();
-        (s.0.is_finite()).then_some(s.3)
+        let mut s = s.borrow_mut();
+        s.absent.clear();
+        (s.at.is_finite()).then_some(s.undefined)
     });
     if listed.is_some_and(|n| n != undefined(doc)) {
         forget_shadows();
@@ -144,10 +163,10 @@ pub fn check_shadows(doc: &Document) {
 pub fn shadows_since(seen: u32, mut f: impl FnMut(&web_sys::ShadowRoot)) -> u32 {
     SHADOWS.with(|s| {
         let s = s.borrow();
-        if s.1 != seen {
-            s.2.iter().for_each(&mut f);
+        if s.listing != seen {
+            s.roots.iter().for_each(&mut f);
         }
-        s.1
+        s.listing
     })
 }
 
@@ -182,19 +201,29 @@ fn list_shadows(doc: &Document) -> Vec<web_sys::ShadowRoot> {
 }
 
 /// Searches open shadow roots (web components) for `sel`: their rendered matches, in the order
-/// of the roots.
+/// of the roots. A selector that matched no element in any of them is not looked for again
+/// until `absent` is cleared: on a page with many components, each frame with a DOM change
+/// outside them costs no query per root and selector.
 fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
     let now = js_sys::Date::now();
     SHADOWS.with(|s| {
         let mut s = s.borrow_mut();
-        if !(now - s.0 < SHADOWS_MS && now >= s.0) {
-            *s = (now, s.1.wrapping_add(1), list_shadows(doc), undefined(doc));
+        if !(now - s.at < SHADOWS_MS && now >= s.at) {
+            *s = Shadows { at: now, listing: s.listing.wrapping_add(1), roots: list_shadows(doc), undefined: undefined(doc), absent: Vec::new() };
+        }
+        if s.absent.iter().any(|a| a == sel) {
+            return;
         }
         // (Querying runs no page script: nothing can reach the list while it is borrowed.)
-        for sr in &s.2 {
+        let mut any = false;
+        for sr in &s.roots {
             if let Ok(list) = sr.query_selector_all(sel) {
+                any |= list.length() > 0;
                 rendered_in(&list, out);
             }
+        }
+        if !any && s.absent.len() < 64 {
+            s.absent.push(sel.to_owned());
         }
     });
 }

@@ -8,16 +8,26 @@ use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord, R
 #[must_use = "a Mutations observer disconnects when dropped"]
 pub struct Mutations {
     observer: MutationObserver,
+    /// The shadow roots' observer: their changes also void what the search knows is absent
+    /// from them (`layout::shadows_changed`).
+    shadows: MutationObserver,
     init: MutationObserverInit,
-    _closure: Closure<dyn Fn(js_sys::Array, MutationObserver)>,
+    _closures: [Closure<dyn Fn(js_sys::Array, MutationObserver)>; 2],
 }
 
 impl Mutations {
     /// Watches `root`'s subtree: children added or removed, and the `attributes` listed. `f`
     /// hears whether a batch added elements (not only text or attribute changes).
     pub fn new(root: &Element, attributes: &[&str], f: impl Fn(bool) + 'static) -> Option<Mutations> {
+        let f = std::rc::Rc::new(f);
+        let g = f.clone();
         let closure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |records, _obs| f(adds_elements(&records))));
+        let in_shadows: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |records, _obs| {
+            super::layout::shadows_changed();
+            g(adds_elements(&records))
+        }));
         let observer = MutationObserver::new(closure.as_ref().unchecked_ref()).ok()?;
+        let shadows = MutationObserver::new(in_shadows.as_ref().unchecked_ref()).ok()?;
         let init = MutationObserverInit::new();
         init.set_child_list(true);
         init.set_subtree(true);
@@ -30,13 +40,13 @@ impl Mutations {
             init.set_attribute_filter(&list);
         }
         observer.observe_with_options(root, &init).ok()?;
-        Some(Mutations { observer, init, _closure: closure })
+        Some(Mutations { observer, shadows, init, _closures: [closure, in_shadows] })
     }
 
     /// Watches another subtree the same way (a web component's shadow root, which the
     /// document's subtree does not include). Watching one twice is harmless.
     pub fn observe(&self, root: &web_sys::Node) {
-        let _ = self.observer.observe_with_options(root, &self.init);
+        let _ = self.shadows.observe_with_options(root, &self.init);
     }
 }
 
@@ -51,6 +61,7 @@ fn adds_elements(records: &js_sys::Array) -> bool {
 impl Drop for Mutations {
     fn drop(&mut self) {
         self.observer.disconnect();
+        self.shadows.disconnect();
     }
 }
 

@@ -20,7 +20,7 @@
 //     that frame did (WebKit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { settledStep, assertPlaced, assertEveryFramePlaced, fiveFrames } from './placement.mjs';
+import { settledStep, assertPlaced, assertEveryFramePlaced, fiveFrames, placedAfter } from './placement.mjs';
 
 /**
  * Waits until the step card sits on `side` (`top` or `bottom`) of the element `sel` finds, 10 px
@@ -63,7 +63,7 @@ export function layoutCases(label, layer) {
     }));
     assert.ok(inside, 'visible inside both scroll containers');
     await page.evaluate(() => { document.getElementById('inner').scrollTop += 40; });
-    assertPlaced(await settled(page, '#deep'));
+    await placedAfter(page, '#deep', layer.sleep);
     await done(page);
   });
 
@@ -109,7 +109,7 @@ export function layoutCases(label, layer) {
         // From the first frame it showed in, not only once settled.
         await assertEveryFramePlaced(page);
         await page.evaluate(() => window.scrollBy(0, 7));
-        assertPlaced(await settled(page, sel));
+        await placedAfter(page, sel, layer.sleep);
       }
       await done(page);
     });
@@ -121,7 +121,7 @@ export function layoutCases(label, layer) {
     assert.equal(m.side, 'bottom');
     assertPlaced(m);
     await page.evaluate(() => window.scrollBy(0, 11));
-    assertPlaced(await settled(page, '#in-shadow'));
+    await placedAfter(page, '#in-shadow', layer.sleep);
     await done(page);
   });
 
@@ -175,7 +175,7 @@ export function layoutCases(label, layer) {
     await page.evaluate(() => { document.getElementById('high-z').style.cssText = 'color: rgb(1, 2, 3)'; });
     assertPlaced(await settled(page, '#high-z'));
     await page.evaluate(() => window.scrollBy(0, 9));
-    assertPlaced(await settled(page, '#high-z'));
+    await placedAfter(page, '#high-z', layer.sleep);
     await page.evaluate(() => window.sb.destroy());
     assert.equal(await page.evaluate(() => document.getElementById('high-z').getAttribute('style')), 'color: rgb(1, 2, 3);');
     await done(page);
@@ -297,7 +297,7 @@ export function noAnchorCases(label, layer) {
       assert.equal(anchored, 0, 'nothing anchored, no stylesheet in the document');
       if (scroll) {
         await page.evaluate(scroll);
-        assertPlaced(await settledStep(page, sel, layer.sleep));
+        await placedAfter(page, sel, layer.sleep);
       }
       assert.deepEqual(await layer.problems(page), []);
       await layer.close(page);
@@ -769,7 +769,7 @@ function headerCasesWith(label, layer, banner) {
     assert.ok(under.target + 33 <= under.bar, `the target is under the header: ${JSON.stringify(under)}`);
     assert.equal(under.shown, false, 'the card hides while its target is under the header');
     await scroll(page, -130 - banner);
-    assertPlaced(await settledStep(page, '#b', layer.sleep));
+    await placedAfter(page, '#b', layer.sleep);
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);
   });
@@ -801,6 +801,41 @@ export function lateTargetCases(label, layer) {
       await layer.close(page);
     });
   }
+
+  test(`${label}: a step waits on a page with 40 web components and a DOM change in every frame: the components are not queried in every frame, and a target one makes by adding a class shows in the next frames`, async () => {
+    const page = await layer.open('shadowmany');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
+    // 60 frames, each with a change of the page's own text (outside the components).
+    const run = await page.evaluate(() => new Promise((resolve) => {
+      const q0 = window.__shadowQueries;
+      const t0 = performance.now();
+      let n = 0;
+      const f = () => (++n < 60 ? requestAnimationFrame(f) : resolve({ queries: window.__shadowQueries - q0, seconds: (performance.now() - t0) / 1000 }));
+      requestAnimationFrame(f);
+    }));
+    // Looking in every frame would query each root 60 times (2,400). Allowed: the roots queried
+    // again after each slow look (1 s) and each new listing (5 s), with room for two more.
+    const allowed = 40 * (2 + Math.ceil(run.seconds) + Math.ceil(run.seconds / 5));
+    assert.ok(run.queries <= allowed, `${run.queries} shadow root queries in 60 frames (${run.seconds.toFixed(2)} s), allowed ${allowed}`);
+    // A class added in a component: seen through its shadow root's changes, not at the next
+    // slow look.
+    const frames = await page.evaluate(() => new Promise((resolve) => {
+      window.__render();
+      let n = 0;
+      const f = () => {
+        n += 1;
+        if (document.querySelector('shirube-root')?.shadowRoot?.querySelector('[data-shirube-step]') || n >= 240) resolve(n);
+        else requestAnimationFrame(f);
+      };
+      requestAnimationFrame(f);
+    }));
+    assert.ok(frames <= 8, `the card showed ${frames} frames after the class was added`);
+    const m = await settledStep(page, '#in-shadow', layer.sleep);
+    assertPlaced(m);
+    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
 
   test(`${label}: a target with \`display: contents\` (a wrapper with no box of its own): the step points at its child`, async () => {
     const page = await layer.open('contents');

@@ -98,3 +98,24 @@ export async function fiveFrames(page) {
     for (let i = 0; i < 5; i++) await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
   });
 }
+
+/**
+ * After the test moved something (scrolled the page or a container, changed a style): the step
+ * once it has settled in its place again. A browser may run the frame that lays the step out a
+ * few hundred ms late (WebKitGTK after an idle spell), and until then the card stands still
+ * where it was, which `settledStep` alone would take for settled. Waits up to 5 s for the card to
+ * be placed, then asserts as `assertPlaced` does.
+ */
+export async function placedAfter(page, target, sleep, opts) {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const m = await settledStep(page, target, sleep);
+    try {
+      assertPlaced(m, opts);
+      return m;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await sleep(100);
+    }
+  }
+}

@@ -118,6 +118,33 @@ if (name === 'upgraded') {
     }
   }), 1500);
 }
+// Forty web components, each a shadow root, and a clock whose text changes in every frame (a
+// DOM change outside the components) while a step waits for a target none of them has yet
+// (?case=shadowmany, `#in-shadow.ready`). Every query of a shadow root is counted. The seventh
+// component has the button without the class; `__render()` adds it (an attribute change, no
+// element added).
+if (name === 'shadowmany') {
+  window.__shadowQueries = 0;
+  const query = ShadowRoot.prototype.querySelectorAll;
+  ShadowRoot.prototype.querySelectorAll = function (sel) {
+    window.__shadowQueries += 1;
+    return query.call(this, sel);
+  };
+  const roots = [];
+  for (let i = 0; i < 40; i++) {
+    const host = document.createElement('x-row');
+    if (i === 6) host.id = 'widget';
+    const root = host.attachShadow({ mode: 'open' });
+    root.append(Object.assign(document.createElement('span'), { textContent: `Row ${i + 1}` }));
+    if (i === 6) root.append(Object.assign(document.createElement('button'), { id: 'in-shadow', textContent: 'Made the target by a class' }));
+    roots.push(root);
+    document.getElementById('slot').append(host);
+  }
+  const clock = document.getElementById('slot').appendChild(document.createElement('span'));
+  const tick = () => { clock.textContent = String(performance.now() | 0); requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  window.__render = () => roots[6].getElementById('in-shadow').classList.add('ready');
+}
 if (name === 'gated') {
   document.getElementById('slot').append(Object.assign(document.createElement('button'), { id: 'gated', className: 't', textContent: 'Revealed by a class on <html>' }));
   setTimeout(() => document.documentElement.classList.add('ready'), 1500);
