@@ -134,14 +134,14 @@ pub struct Inner {
     /// Resolved targets of flows on screen: (flow, element, clipping ancestors and whether it
     /// is fixed (`layout::clippers`), until when (ms) to check whether a sticky or fixed header
     /// covers it, 0 once checked or corrected).
-    targets: Vec<(usize, Element, (Vec<Element>, bool), f64)>,
+    targets: Vec<(usize, Element, layout::Scope, f64)>,
     timers: Vec<(u32, Timeout)>,
     /// Awaited targets: (flow, step, the target is on the page but out of sight (told to the
     /// engine as `Target::Hidden`)).
     waits: Vec<(usize, usize, bool)>,
     /// The last step target `look` found in reach, with its clipping ancestors: `show`, which
     /// follows in the same dispatch, takes them instead of walking the ancestors' styles again.
-    located: Option<(Element, (Vec<Element>, bool))>,
+    located: Option<(Element, layout::Scope)>,
     watches: Vec<(usize, String, bool)>,
     listeners: Vec<Listener>,
     mutations: Option<Mutations>,

@@ -296,6 +296,73 @@ pub fn cutout(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -
     Cutout { at, d }
 }
 
+/// The part of an element's border box `b` that its `clip-path` or `clip` lets be seen, from
+/// their computed values: `clip-path: inset(…)` (lengths in px or % of the box, one to four as in
+/// `margin`, any `round` ignored) and the legacy `clip: rect(top, right, bottom, left)` (offsets
+/// from the box's top left corner, `auto` for its edge). An empty rectangle when nothing is seen
+/// (the visually hidden pattern's `inset(50%)` or `rect(0, 0, 0, 0)`, a menu revealed by
+/// animating `inset(0 0 100% 0)`); `None` for `none`, `auto` and what is not computed here
+/// (circles, polygons, `url()`, `calc()`), which count as not clipping.
+#[inline(never)]
+pub fn clip_shape(value: &str, b: Rect) -> Option<Rect> {
+    let v = value.trim();
+    let (inset, args) = match v.strip_prefix("inset(") {
+        Some(a) => (true, a),
+        None => (false, v.strip_prefix("rect(")?),
+    };
+    // (`round` and its radii end the lengths. Searched over bytes: std's `&str` patterns would
+    // link its substring searcher, kilobytes of wasm; see `core::text`.)
+    let args = args.strip_suffix(")")?;
+    let args = args.get(..crate::core::text::find(args, " round").unwrap_or(args.len()))?;
+    // Each length: px, or a fraction of the box (`%`), or the box's edge (`auto`, in `rect`).
+    let mut n = [(0.0_f64, 0.0_f64); 4];
+    let mut count = 0;
+    let bytes = args.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b' ' | b',') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !matches!(bytes[i], b' ' | b',') {
+            i += 1;
+        }
+        let t = args.get(start..i)?;
+        if count == 4 {
+            return None;
+        }
+        n[count] = if t == "auto" && !inset {
+            (0.0, f64::NAN)
+        } else if let Some(p) = t.strip_suffix("%").filter(|_| inset) {
+            (0.0, crate::core::float::parse(p)? / 100.0)
+        } else if t == "0" {
+            (0.0, 0.0)
+        } else {
+            (crate::core::float::parse(t.strip_suffix("px")?)?, 0.0)
+        };
+        count += 1;
+    }
+    let [t, r, bo, l] = match (inset, count) {
+        (true, 1) => [n[0]; 4],
+        (true, 2) => [n[0], n[1], n[0], n[1]],
+        (true, 3) => [n[0], n[1], n[2], n[1]],
+        (_, 4) => n,
+        _ => return None,
+    };
+    // Top and bottom along the height, right and left along the width.
+    let (t, bo) = (t.0 + t.1 * b.h, bo.0 + bo.1 * b.h);
+    let (r, l) = (r.0 + r.1 * b.w, l.0 + l.1 * b.w);
+    Some(if inset {
+        Rect::new(b.x + l, b.y + t, (b.w - l - r).max(0.0), (b.h - t - bo).max(0.0))
+    } else {
+        // `auto`: the box's own edge.
+        let or = |v: f64, edge: f64| if v.is_nan() { edge } else { v };
+        let (t, l, r, bo) = (or(t, 0.0), or(l, 0.0), or(r, b.w), or(bo, b.h));
+        Rect::new(b.x + l, b.y + t, (r - l).max(0.0), (bo - t).max(0.0))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,4 +527,34 @@ mod tests {
         assert_eq!(fit_centered(&phone, 841.0, 8.0), Some(359.0));
     }
 
+    #[test]
+    fn clip_shapes_from_computed_values() {
+        let b = Rect::new(10.0, 20.0, 100.0, 50.0);
+        let r = |x, y, w, h| Some(Rect::new(x, y, w, h));
+        for (value, want) in [
+            ("none", None),
+            ("auto", None),
+            ("circle(50% at 50% 50%)", None),
+            ("url(\"#shape\")", None),
+            ("inset(calc(50% - 1px))", None),
+            ("inset(0px 0px 0px 0px 0px)", None),
+            ("rect(0px, 0px, 0px)", None),
+            ("inset(10px)", r(20.0, 30.0, 80.0, 30.0)),
+            ("inset(10px 20px)", r(30.0, 30.0, 60.0, 30.0)),
+            ("inset(10px 20px 5px)", r(30.0, 30.0, 60.0, 35.0)),
+            ("inset(1px 2px 3px 4px round 5px)", r(14.0, 21.0, 94.0, 46.0)),
+            // The visually hidden pattern and a menu revealed from the top: nothing seen.
+            ("inset(50%)", r(60.0, 45.0, 0.0, 0.0)),
+            ("inset(0px 0px 100%)", r(10.0, 20.0, 100.0, 0.0)),
+            // Percentages along the width for left and right, the height for top and bottom.
+            ("inset(0 0 50% 25%)", r(35.0, 20.0, 75.0, 25.0)),
+            ("inset(60% 0px 60%)", r(10.0, 50.0, 100.0, 0.0)),
+            ("rect(0px, 0px, 0px, 0px)", r(10.0, 20.0, 0.0, 0.0)),
+            ("rect(0px 100px 50px 0px)", r(10.0, 20.0, 100.0, 50.0)),
+            ("rect(auto, auto, 10px, auto)", r(10.0, 20.0, 100.0, 10.0)),
+            ("rect(5px, 40px, 30px, 20px)", r(30.0, 25.0, 20.0, 25.0)),
+        ] {
+            assert_eq!(clip_shape(value, b), want, "{value}");
+        }
+    }
 }

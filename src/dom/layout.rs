@@ -3,7 +3,7 @@
 //! scrolling a target into view, and noticing when a sticky or fixed header covers it. The
 //! decisions (where the tooltip goes) are `core::position`'s; this only reads the page.
 
-use crate::core::position::Rect;
+use crate::core::position::{self, Rect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
@@ -237,12 +237,18 @@ fn parent(e: &Element) -> Option<Element> {
     root.dyn_ref::<web_sys::ShadowRoot>().map(|sr| sr.host())
 }
 
-/// The ancestors whose overflow clips `e`, nearest first, and whether `e` or an ancestor is
-/// fixed (the walk stops there: its containing block is the viewport, and scrolling the page
-/// does not move it).
-pub fn clippers(doc: &Document, e: &Element) -> (Vec<Element>, bool) {
+/// Where a target sits: the ancestors whose overflow clips it, nearest first; whether it or an
+/// ancestor is fixed; and it or the ancestors with a `clip-path: inset()` or `clip: rect()`
+/// (`position::clip_shape`), which `reachable` reads again as they change (a menu animating
+/// its clip path open).
+pub type Scope = (Vec<Element>, bool, Vec<Element>);
+
+/// The scope of `e` (`Scope`). The walk stops at a fixed element: its containing block is the
+/// viewport, and scrolling the page does not move it.
+pub fn clippers(doc: &Document, e: &Element) -> Scope {
     let mut out = Vec::new();
-    let Some(w) = doc.default_view() else { return (out, false) };
+    let mut shaped = Vec::new();
+    let Some(w) = doc.default_view() else { return (out, false, shaped) };
     let mut cur = Some(e.clone());
     let root = doc.document_element();
     while let Some(a) = cur {
@@ -255,13 +261,28 @@ pub fn clippers(doc: &Document, e: &Element) -> (Vec<Element>, bool) {
             if &a != e && (ox != "visible" || oy != "visible") {
                 out.push(a.clone());
             }
+            if clip_shapes(&st).is_some() {
+                shaped.push(a.clone());
+            }
             if st.get_property_value("position").unwrap_or_default() == "fixed" {
-                return (out, true);
+                return (out, true, shaped);
             }
         }
         cur = parent(&a);
     }
-    (out, false)
+    (out, false, shaped)
+}
+
+/// The computed `clip-path` and `clip` of an element that has a shape to compute
+/// (`position::clip_shape`): `clip` counts only where it applies, on an absolutely positioned
+/// or fixed element.
+fn clip_shapes(st: &web_sys::CssStyleDeclaration) -> Option<[String; 2]> {
+    let get = |p: &str| st.get_property_value(p).unwrap_or_default();
+    let path = get("clip-path");
+    let pos = get("position");
+    let clip = if pos == "absolute" || pos == "fixed" { get("clip") } else { String::new() };
+    let shape = |v: &str| v.starts_with("inset(") || v.starts_with("rect(");
+    (shape(&path) || shape(&clip)).then_some([path, clip])
 }
 
 #[wasm_bindgen]
@@ -294,7 +315,7 @@ fn drawn(doc: &Document, e: &Element) -> bool {
 /// reachable.
 /// (Horizontally each area extends both ways by what overflows, so right-to-left scrolling is
 /// covered without reading the direction.)
-pub fn reachable(doc: &Document, e: &Element, (clippers, fixed): &(Vec<Element>, bool)) -> bool {
+pub fn reachable(doc: &Document, e: &Element, (clippers, fixed, shaped): &Scope) -> bool {
     // Overlap with an area; a box without width or height is a line or a point.
     let over = |r: Rect, a: Rect| {
         let x = if r.w > 0.0 { r.x < a.right() && r.right() > a.x } else { r.x > a.x && r.x < a.right() };
@@ -327,7 +348,17 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed): &(Vec<Element>,
     } else {
         doc.scrolling_element().is_some_and(|s| over(r, area(&s, vp))) || doc.body().is_some_and(|b| over(r, area(&b, padding_box(&b, rect(&b)))))
     };
-    page && drawn(doc, e)
+    // Clipped away by a shape: the visually hidden pattern, a menu whose clip path is closed.
+    let target = rect(e);
+    let shown = || {
+        let Some(w) = doc.default_view() else { return true };
+        shaped.iter().all(|s| {
+            let Some(values) = w.get_computed_style(s).ok().flatten().and_then(|st| clip_shapes(&st)) else { return true };
+            let b = rect(s);
+            values.iter().all(|v| position::clip_shape(v, b).is_none_or(|c| over(target, c)))
+        })
+    };
+    page && drawn(doc, e) && shown()
 }
 
 /// The padding box of `c`, whose border box is `b`: the border box minus borders (client*

@@ -788,6 +788,7 @@ export function lateTargetCases(label, layer) {
     ['shadowlate', '#in-shadow', 'rendered 1.5 s late inside a web component\'s shadow root'],
     ['upgraded', '#in-shadow', 'inside a web component defined 1.5 s late (`customElements.define`)'],
     ['gated', '#gated', 'revealed 1.5 s late by a class on <html> and the page\'s CSS'],
+    ['clipped', '#in-clipped', 'inside a menu hidden by `clip-path: inset(0 0 100% 0)` and revealed 1.5 s late'],
   ]) {
     test(`${label}: a target ${what}: the step waits, then shows in place`, async () => {
       const page = await layer.open(name);
@@ -833,6 +834,15 @@ export function lateTargetCases(label, layer) {
     const m = await settledStep(page, '#in-shadow', layer.sleep);
     assertPlaced(m);
     assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  test(`${label}: a selector matching a visually hidden copy (\`.sr-only\`: clip and clip-path) before the visible control: the step points at the visible one`, async () => {
+    const page = await layer.open('sronly');
+    const m = await settledStep(page, '#sr-visible', layer.sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);
   });

@@ -145,6 +145,25 @@ if (name === 'shadowmany') {
   requestAnimationFrame(tick);
   window.__render = () => roots[6].getElementById('in-shadow').classList.add('ready');
 }
+// A target inside a menu hidden by `clip-path: inset(0 0 100% 0)`, as menus revealed by
+// animating their clip path are, opened after 1.5 s (?case=clipped).
+if (name === 'clipped') {
+  const menu = document.createElement('div');
+  menu.id = 'clip-menu';
+  menu.style.clipPath = 'inset(0px 0px 100%)';
+  menu.append(Object.assign(document.createElement('button'), { id: 'in-clipped', className: 't', textContent: 'Inside a menu revealed by clip-path' }));
+  document.getElementById('slot').append(menu);
+  setTimeout(() => { menu.style.clipPath = 'inset(0px)'; }, 1500);
+}
+// Two matches of `[data-tour=sr]`: first a visually hidden copy for screen readers (the usual
+// `.sr-only` pattern: 1 px, `clip: rect(0, 0, 0, 0)`, `clip-path: inset(50%)`), then the
+// visible control (?case=sronly).
+if (name === 'sronly') {
+  const slot = document.getElementById('slot');
+  slot.append(Object.assign(document.createElement('span'), { id: 'sr-hidden', className: 'sr-only', textContent: 'Search (for screen readers)' }));
+  slot.append(Object.assign(document.createElement('button'), { id: 'sr-visible', className: 't', textContent: 'Search' }));
+  for (const e of slot.children) e.dataset.tour = 'sr';
+}
 if (name === 'gated') {
   document.getElementById('slot').append(Object.assign(document.createElement('button'), { id: 'gated', className: 't', textContent: 'Revealed by a class on <html>' }));
   setTimeout(() => document.documentElement.classList.add('ready'), 1500);

@@ -18,6 +18,8 @@ export const SPECS = {
   shadowlate: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
   upgraded: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
   shadowmany: one('#in-shadow.ready', { placement: 'bottom', waitMs: 60000 }),
+  clipped: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
+  sronly: one('[data-tour=sr]', { placement: 'bottom' }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
   contents: one('[data-tour=wrap]', { placement: 'bottom', waitMs: 2000 }),
   // A step waiting for a selector the page never renders, which Shirube's own beacon (the
