@@ -25,7 +25,7 @@ use crate::dom::layout;
 use crate::dom::listener::Listener;
 use crate::dom::mount::Mount;
 use crate::dom::nav::{self, NavWatch};
-use crate::dom::observer::{Mutations, Resizes};
+use crate::dom::observer::{Batch, Mutations, Resizes};
 use crate::dom::render::{self, At, Widget};
 use crate::dom::timer::{Frame, Idle, Timeout};
 use crate::store::{self, Store, PREFIX};
@@ -697,8 +697,8 @@ impl Shell {
         // looked at once per frame.)
         let mw = weak.clone();
         let mutations = doc.body().and_then(|body| {
-            Mutations::new(&body, &["class", "hidden", "open", "style"], move |added| {
-                if added {
+            Mutations::new(&body, &["class", "hidden", "open", "style"], move |batch| {
+                if batch == Batch::Added {
                     // Perhaps a web component: its shadow root is searched for targets.
                     layout::forget_shadows();
                 }
@@ -968,7 +968,16 @@ impl Inner {
                 // is compared here too, before the targets are looked up (else the 250 ms poll
                 // of `dom::nav` would notice it).
                 self.url_changed(shell);
-                self.check_watches(shell);
+                // What the observers hold is handed over first (a handler of an event emitted
+                // since changed the DOM); then what is known absent is trusted (`layout::Absent`):
+                // a page whose text changes in every frame runs no query for absent targets.
+                match &self.mutations {
+                    Some(m) => {
+                        m.flush();
+                        layout::trusting(|| self.check_watches(shell));
+                    }
+                    None => self.check_watches(shell),
+                }
                 self.layout(shell);
             }
             Job::Url => self.url_changed(shell),
@@ -1573,14 +1582,19 @@ impl Inner {
     /// the cards' sizes and the anchors are as they were (read again on every other layout:
     /// show, resize, observed size changes, DOM changes).
     fn layout_for(&mut self, shell: &Shell, scrolled: bool) {
+        // With nothing shown, nothing is measured: reading the viewport's size right after the
+        // page changed its DOM would make the browser lay the page out in this frame for
+        // nothing (a dashboard whose clock ticks in every frame, while hints wait for targets).
         let vp = match self.viewport {
-            Some(v) if scrolled => v,
+            Some(v) if scrolled || self.widgets.is_empty() => v,
+            _ if self.widgets.is_empty() => position::Rect::new(0.0, 0.0, 0.0, 0.0),
             _ => {
                 self.mount.unzoom();
                 let v = layout::viewport(&self.doc);
                 if self.viewport.is_some_and(|o| (o.w, o.h) != (v.w, v.h)) {
                     self.header = None;
                 }
+                self.viewport = Some(v);
                 v
             }
         };
@@ -1600,7 +1614,6 @@ impl Inner {
             }
             _ => None,
         };
-        self.viewport = Some(vp);
         struct Plan {
             flow: usize,
             card: Option<(At, &'static str, f64, bool)>,

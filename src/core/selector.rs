@@ -316,9 +316,40 @@ impl P<'_> {
     }
 }
 
+/// Whether elements' text can decide what `sel` matches: `:empty`, `:blank`, or `:dir()` (of
+/// an element with `dir="auto"`, whose direction its text decides), in any letter case. A DOM
+/// change that only replaced text (a clock ticking) cannot make any other selector match an
+/// element it did not. (Errs towards yes: the words inside a quoted value count too.)
+pub fn reads_text(sel: &str) -> bool {
+    let b = sel.as_bytes();
+    (0..b.len()).any(|i| b[i] == b':' && [&b"empty"[..], b"blank", b"dir("].iter().any(|p| b.get(i + 1..i + 1 + p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selectors_that_read_text() {
+        for (s, yes) in [
+            (".badge:empty", true),
+            ("li:not(:EMPTY)", true),
+            ("section:has(> p:blank)", true),
+            (":dir(rtl) .x", true),
+            ("[title=':empty']", true),
+            (".badge", false),
+            ("[data-tour=empty]", false),
+            ("div:has(> img)", false),
+            ("a:nth-child(2n+1)", false),
+            ("input:checked + label", false),
+            ("[dir=rtl]", false),
+            (":", false),
+            (":emp", false),
+            ("", false),
+        ] {
+            assert_eq!(reads_text(s), yes, "{s}");
+        }
+    }
 
     #[test]
     fn valid_selectors() {

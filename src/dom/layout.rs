@@ -39,8 +39,11 @@ const MATCHES: u32 = 64;
 pub fn find(doc: &Document, selectors: &[String]) -> Option<Element> {
     for sel in selectors {
         let mut found = Vec::new();
-        if let Ok(list) = doc.query_selector_all(sel) {
-            rendered_in(&list, &mut found);
+        if !known_absent(sel, false) {
+            match doc.query_selector_all(sel) {
+                Ok(list) if list.length() > 0 => rendered_in(&list, &mut found),
+                _ => note_absent(sel, false),
+            }
         }
         if found.is_empty() {
             find_in_shadows(doc, sel, &mut found);
@@ -102,21 +105,83 @@ fn contents_box(e: &Element, depth: u8) -> Option<Element> {
 const SHADOWS_MS: f64 = 5000.0;
 
 /// The page's open shadow roots, nested ones too, in document order; when they were listed
-/// (`at`), which listing this is, how many custom elements were not yet defined then; and the
-/// selectors known to match nothing in any of them (`absent`), kept until one of the roots
-/// changes, they are listed again, or the slow look. Shared by every selector looked for (a page
-/// waiting for ten absent targets lists its roots once, not ten times, in every frame that
-/// changes the DOM) and by instances.
+/// (`at`), which listing this is, and how many custom elements were not yet defined then.
+/// Shared by every selector looked for (a page waiting for ten absent targets lists its roots
+/// once, not ten times, in every frame that changes the DOM) and by instances.
 struct Shadows {
     at: f64,
     listing: u32,
     roots: Vec<web_sys::ShadowRoot>,
     undefined: u32,
-    absent: Vec<String>,
+}
+
+/// Selectors known to match no element in the document (`doc`) and in the listed shadow roots
+/// (`shadows`), kept until the observers report a change there other than text
+/// (`observer::Batch`), elements are added, or the slow look (a match can also come with no
+/// change the observers report: a state like `:checked`, an attribute they do not watch). So
+/// a page whose clock ticks in every frame, while ten hints wait for elements it lacks, runs
+/// no query for them in each frame. Trusted only while `trusting` (the look after DOM changes,
+/// once the observers have handed over what they held): a search right after a page's script
+/// changed the DOM runs its queries.
+struct Absent {
+    trusted: bool,
+    doc: Vec<String>,
+    shadows: Vec<String>,
 }
 
 std::thread_local! {
-    static SHADOWS: std::cell::RefCell<Shadows> = const { std::cell::RefCell::new(Shadows { at: f64::NEG_INFINITY, listing: 0, roots: Vec::new(), undefined: 0, absent: Vec::new() }) };
+    static SHADOWS: std::cell::RefCell<Shadows> = const { std::cell::RefCell::new(Shadows { at: f64::NEG_INFINITY, listing: 0, roots: Vec::new(), undefined: 0 }) };
+    static ABSENT: std::cell::RefCell<Absent> = const { std::cell::RefCell::new(Absent { trusted: false, doc: Vec::new(), shadows: Vec::new() }) };
+}
+
+/// Whether `sel` is known to match nothing in the document (else the shadow roots), and that
+/// is trusted now (`Absent`).
+fn known_absent(sel: &str, in_shadows: bool) -> bool {
+    ABSENT.with(|a| {
+        let a = a.borrow();
+        a.trusted && if in_shadows { &a.shadows } else { &a.doc }.iter().any(|x| x == sel)
+    })
+}
+
+/// `sel` matched no element in the document (else in any listed shadow root).
+fn note_absent(sel: &str, in_shadows: bool) {
+    if crate::core::selector::reads_text(sel) {
+        return;
+    }
+    ABSENT.with(|a| {
+        let mut a = a.borrow_mut();
+        let list = if in_shadows { &mut a.shadows } else { &mut a.doc };
+        if list.len() < 64 && !list.iter().any(|x| x == sel) {
+            list.push(sel.to_owned());
+        }
+    });
+}
+
+/// The observers reported a change other than text in the document (else in a shadow root):
+/// what is known absent there may match now.
+pub fn changed(in_shadows: bool) {
+    ABSENT.with(|a| {
+        let mut a = a.borrow_mut();
+        if in_shadows { &mut a.shadows } else { &mut a.doc }.clear();
+    });
+}
+
+/// Runs `f` trusting what is known absent (`Absent`): the look after DOM changes.
+pub fn trusting<T>(f: impl FnOnce() -> T) -> T {
+    let set = |on| ABSENT.with(|a| a.borrow_mut().trusted = on);
+    set(true);
+    let out = f();
+    set(false);
+    out
+}
+
+/// Forgets what is known absent (`Absent`).
+fn forget_absent() {
+    ABSENT.with(|a| {
+        let mut a = a.borrow_mut();
+        a.doc.clear();
+        a.shadows.clear();
+    });
 }
 
 /// Custom elements in the page not yet defined (`:not(:defined)`): one fewer when a lazily
@@ -125,20 +190,16 @@ fn undefined(doc: &Document) -> u32 {
     doc.query_selector_all(":not(:defined)").map_or(0, |l| l.length())
 }
 
-/// Elements were added to the page (or an instance is going away): the shadow roots are listed
-/// again at the next search.
+/// Elements were added to the page (or an instance is going away, and with it the observers
+/// that keep `Absent` true): the shadow roots are listed again at the next search, and what
+/// was known absent is looked for again.
 pub fn forget_shadows() {
     SHADOWS.with(|s| {
         let mut s = s.borrow_mut();
         s.at = f64::NEG_INFINITY;
         s.roots.clear();
-        s.absent.clear();
     });
-}
-
-/// Something changed in a listed shadow root: a selector absent from them may match now.
-pub fn shadows_changed() {
-    SHADOWS.with(|s| s.borrow_mut().absent.clear());
+    forget_absent();
 }
 
 /// At the slow look for awaited targets (not in every frame: it walks the page): a custom
@@ -147,9 +208,9 @@ pub fn shadows_changed() {
 /// with no change the observers report: a state like `:checked`, an attribute they do not
 /// watch).
 pub fn check_shadows(doc: &Document) {
+    forget_absent();
     let listed = SHADOWS.with(|s| {
-        let mut s = s.borrow_mut();
-        s.absent.clear();
+        let s = s.borrow();
         (s.at.is_finite()).then_some(s.undefined)
     });
     if listed.is_some_and(|n| n != undefined(doc)) {
@@ -201,17 +262,18 @@ fn list_shadows(doc: &Document) -> Vec<web_sys::ShadowRoot> {
 }
 
 /// Searches open shadow roots (web components) for `sel`: their rendered matches, in the order
-/// of the roots. A selector that matched no element in any of them is not looked for again
-/// until `absent` is cleared: on a page with many components, each frame with a DOM change
-/// outside them costs no query per root and selector.
+/// of the roots. A selector that matched no element in any of them is noted (`Absent`): on a
+/// page with many components, each frame with a DOM change outside them costs no query per
+/// root and selector.
 fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
     let now = js_sys::Date::now();
     SHADOWS.with(|s| {
         let mut s = s.borrow_mut();
         if !(now - s.at < SHADOWS_MS && now >= s.at) {
-            *s = Shadows { at: now, listing: s.listing.wrapping_add(1), roots: list_shadows(doc), undefined: undefined(doc), absent: Vec::new() };
+            *s = Shadows { at: now, listing: s.listing.wrapping_add(1), roots: list_shadows(doc), undefined: undefined(doc) };
+            changed(true);
         }
-        if s.absent.iter().any(|a| a == sel) {
+        if known_absent(sel, true) {
             return;
         }
         // (Querying runs no page script: nothing can reach the list while it is borrowed.)
@@ -222,8 +284,8 @@ fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
                 rendered_in(&list, out);
             }
         }
-        if !any && s.absent.len() < 64 {
-            s.absent.push(sel.to_owned());
+        if !any {
+            note_absent(sel, true);
         }
     });
 }
@@ -261,10 +323,11 @@ pub fn clippers(doc: &Document, e: &Element) -> Scope {
             if &a != e && (ox != "visible" || oy != "visible") {
                 out.push(a.clone());
             }
-            if clip_shapes(&st).is_some() {
+            let pos = st.get_property_value("position").unwrap_or_default();
+            if clip_shapes(&st, Some(&pos)).is_some() {
                 shaped.push(a.clone());
             }
-            if st.get_property_value("position").unwrap_or_default() == "fixed" {
+            if pos == "fixed" {
                 return (out, true, shaped);
             }
         }
@@ -276,10 +339,11 @@ pub fn clippers(doc: &Document, e: &Element) -> Scope {
 /// The computed `clip-path` and `clip` of an element that has a shape to compute
 /// (`position::clip_shape`): `clip` counts only where it applies, on an absolutely positioned
 /// or fixed element.
-fn clip_shapes(st: &web_sys::CssStyleDeclaration) -> Option<[String; 2]> {
+/// `pos`: the computed `position`, where the caller has read it already.
+fn clip_shapes(st: &web_sys::CssStyleDeclaration, pos: Option<&str>) -> Option<[String; 2]> {
     let get = |p: &str| st.get_property_value(p).unwrap_or_default();
     let path = get("clip-path");
-    let pos = get("position");
+    let pos = pos.map_or_else(|| get("position"), str::to_owned);
     let clip = if pos == "absolute" || pos == "fixed" { get("clip") } else { String::new() };
     let shape = |v: &str| v.starts_with("inset(") || v.starts_with("rect(");
     (shape(&path) || shape(&clip)).then_some([path, clip])
@@ -328,7 +392,8 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed, shaped): &Scope)
         let more = (c.scroll_width() as f64 - at.w).max(0.0);
         Rect::new(at.x - c.scroll_left() as f64 - more, at.y - c.scroll_top() as f64, at.w + 2.0 * more, (c.scroll_height() as f64).max(at.h))
     };
-    let mut r = rect(e);
+    let target = rect(e);
+    let mut r = target;
     for c in clippers {
         let b = rect(c);
         let inner = padding_box(c, b);
@@ -349,11 +414,10 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed, shaped): &Scope)
         doc.scrolling_element().is_some_and(|s| over(r, area(&s, vp))) || doc.body().is_some_and(|b| over(r, area(&b, padding_box(&b, rect(&b)))))
     };
     // Clipped away by a shape: the visually hidden pattern, a menu whose clip path is closed.
-    let target = rect(e);
     let shown = || {
         let Some(w) = doc.default_view() else { return true };
         shaped.iter().all(|s| {
-            let Some(values) = w.get_computed_style(s).ok().flatten().and_then(|st| clip_shapes(&st)) else { return true };
+            let Some(values) = w.get_computed_style(s).ok().flatten().and_then(|st| clip_shapes(&st, None)) else { return true };
             let b = rect(s);
             values.iter().all(|v| position::clip_shape(v, b).is_none_or(|c| over(target, c)))
         })

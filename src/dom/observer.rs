@@ -5,27 +5,45 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord, ResizeObserver};
 
+/// What a batch of mutation records did, as far as finding targets goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    /// Only text changed (text nodes added or removed: a clock, a counter, a ticker): no
+    /// selector that ignores text (`core::selector::reads_text`) matches anything new.
+    Text,
+    /// Elements removed or a watched attribute changed.
+    Changed,
+    /// Elements added (perhaps a web component with a shadow root).
+    Added,
+}
+
+type Handler = std::rc::Rc<dyn Fn(js_sys::Array, bool)>;
+
 #[must_use = "a Mutations observer disconnects when dropped"]
 pub struct Mutations {
     observer: MutationObserver,
-    /// The shadow roots' observer: their changes also void what the search knows is absent
-    /// from them (`layout::shadows_changed`).
+    /// The shadow roots' observer (the document's subtree does not include them).
     shadows: MutationObserver,
     init: MutationObserverInit,
+    handler: Handler,
     _closures: [Closure<dyn Fn(js_sys::Array, MutationObserver)>; 2],
 }
 
 impl Mutations {
     /// Watches `root`'s subtree: children added or removed, and the `attributes` listed. `f`
-    /// hears whether a batch added elements (not only text or attribute changes).
-    pub fn new(root: &Element, attributes: &[&str], f: impl Fn(bool) + 'static) -> Option<Mutations> {
-        let f = std::rc::Rc::new(f);
-        let g = f.clone();
-        let closure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |records, _obs| f(adds_elements(&records))));
-        let in_shadows: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |records, _obs| {
-            super::layout::shadows_changed();
-            g(adds_elements(&records))
-        }));
+    /// hears what each batch did (`Batch`). A batch other than text also voids what the search
+    /// knows is absent from the tree it changed (`layout::changed`).
+    pub fn new(root: &Element, attributes: &[&str], f: impl Fn(Batch) + 'static) -> Option<Mutations> {
+        let handler: Handler = std::rc::Rc::new(move |records, in_shadows| {
+            let batch = batch(&records);
+            if batch != Batch::Text {
+                super::layout::changed(in_shadows);
+            }
+            f(batch)
+        });
+        let (h, g) = (handler.clone(), handler.clone());
+        let closure: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |records, _obs| h(records, false)));
+        let in_shadows: Closure<dyn Fn(js_sys::Array, MutationObserver)> = Closure::wrap(Box::new(move |records, _obs| g(records, true)));
         let observer = MutationObserver::new(closure.as_ref().unchecked_ref()).ok()?;
         let shadows = MutationObserver::new(in_shadows.as_ref().unchecked_ref()).ok()?;
         let init = MutationObserverInit::new();
@@ -40,7 +58,7 @@ impl Mutations {
             init.set_attribute_filter(&list);
         }
         observer.observe_with_options(root, &init).ok()?;
-        Some(Mutations { observer, shadows, init, _closures: [closure, in_shadows] })
+        Some(Mutations { observer, shadows, init, handler, _closures: [closure, in_shadows] })
     }
 
     /// Watches another subtree the same way (a web component's shadow root, which the
@@ -48,14 +66,37 @@ impl Mutations {
     pub fn observe(&self, root: &web_sys::Node) {
         let _ = self.shadows.observe_with_options(root, &self.init);
     }
+
+    /// Hands over now what the observers hold but have not reported yet (a page's handler of
+    /// an event Shirube emitted changed the DOM a moment ago), so what follows knows of it.
+    pub fn flush(&self) {
+        for (o, in_shadows) in [(&self.observer, false), (&self.shadows, true)] {
+            let records = o.take_records();
+            if records.length() > 0 {
+                (self.handler)(records, in_shadows);
+            }
+        }
+    }
 }
 
-/// Whether mutation records added an element (a clock's text changing every second does not).
-fn adds_elements(records: &js_sys::Array) -> bool {
-    records.iter().any(|r| {
-        let added = r.unchecked_into::<MutationRecord>().added_nodes();
-        (0..added.length()).any(|i| added.item(i).is_some_and(|n| n.node_type() == web_sys::Node::ELEMENT_NODE))
-    })
+/// What mutation records did (a clock's text changing every second is `Batch::Text`).
+fn batch(records: &js_sys::Array) -> Batch {
+    let mut out = Batch::Text;
+    for r in records.iter() {
+        let r = r.unchecked_into::<MutationRecord>();
+        if r.attribute_name().is_some() {
+            out = Batch::Changed;
+            continue;
+        }
+        let elements = |list: web_sys::NodeList| (0..list.length()).any(|i| list.item(i).is_some_and(|n| n.node_type() == web_sys::Node::ELEMENT_NODE));
+        if elements(r.added_nodes()) {
+            return Batch::Added;
+        }
+        if elements(r.removed_nodes()) {
+            out = Batch::Changed;
+        }
+    }
+    out
 }
 
 impl Drop for Mutations {

@@ -838,6 +838,53 @@ export function lateTargetCases(label, layer) {
     await layer.close(page);
   });
 
+  // Frames from `__render()` until the step's card is in Shirube's shadow root.
+  const framesToShow = (page) => page.evaluate(() => new Promise((resolve) => {
+    window.__render();
+    let n = 0;
+    const f = () => {
+      n += 1;
+      if (document.querySelector('shirube-root')?.shadowRoot?.querySelector('[data-shirube-step]') || n >= 240) resolve(n);
+      else requestAnimationFrame(f);
+    };
+    requestAnimationFrame(f);
+  }));
+
+  test(`${label}: a step waits on a page whose text changes in every frame (a clock): the absent selector is not queried in every frame, and the target shows in the frames after it is added`, async () => {
+    const page = await layer.open('ticking');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
+    const run = await page.evaluate(() => new Promise((resolve) => {
+      const q0 = window.__tickQueries;
+      const t0 = performance.now();
+      let n = 0;
+      const f = () => (++n < 60 ? requestAnimationFrame(f) : resolve({ queries: window.__tickQueries - q0, seconds: (performance.now() - t0) / 1000 }));
+      requestAnimationFrame(f);
+    }));
+    // Looking after every change would query it in each of the 60 frames. Allowed: once after
+    // each slow look (1 s), with room for two more.
+    const allowed = 2 + Math.ceil(run.seconds);
+    assert.ok(run.queries <= allowed, `${run.queries} queries for the absent selector in 60 frames (${run.seconds.toFixed(2)} s), allowed ${allowed}`);
+    const frames = await framesToShow(page);
+    assert.ok(frames <= 8, `the card showed ${frames} frames after the target was added`);
+    assertPlaced(await settledStep(page, '#late-tick', layer.sleep));
+    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  test(`${label}: a target hidden by the page's \`:empty { display: none }\` until its text comes (a badge), on a page whose clock ticks in every frame: the step shows in the frames after the text comes`, async () => {
+    const page = await layer.open('emptybadge');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
+    const frames = await framesToShow(page);
+    assert.ok(frames <= 8, `the card showed ${frames} frames after the badge got its text`);
+    const m = await settledStep(page, '#badge', layer.sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
   test(`${label}: a selector matching a visually hidden copy (\`.sr-only\`: clip and clip-path) before the visible control: the step points at the visible one`, async () => {
     const page = await layer.open('sronly');
     const m = await settledStep(page, '#sr-visible', layer.sleep);

@@ -145,6 +145,27 @@ if (name === 'shadowmany') {
   requestAnimationFrame(tick);
   window.__render = () => roots[6].getElementById('in-shadow').classList.add('ready');
 }
+// A clock whose text changes in every frame (a live dashboard) while a step waits for an
+// element the page lacks (?case=ticking, `#late-tick`, added by `__render()`), or for a badge
+// that the page's `:empty { display: none }` hides until it gets its text (?case=emptybadge,
+// `#badge`, filled by `__render()`). Every document query for `#late-tick` is counted.
+if (name === 'ticking' || name === 'emptybadge') {
+  window.__tickQueries = 0;
+  const query = Document.prototype.querySelectorAll;
+  Document.prototype.querySelectorAll = function (sel) {
+    if (sel === '#late-tick') window.__tickQueries += 1;
+    return query.call(this, sel);
+  };
+  const slot = document.getElementById('slot');
+  const clock = slot.appendChild(document.createElement('span'));
+  const tick = () => { clock.textContent = String(performance.now() | 0); requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  const badge = Object.assign(document.createElement('span'), { id: 'badge', className: 'badge' });
+  if (name === 'emptybadge') slot.append(badge);
+  window.__render = name === 'ticking'
+    ? () => slot.append(Object.assign(document.createElement('button'), { id: 'late-tick', textContent: 'Came while the clock ticked' }))
+    : () => { badge.textContent = '3'; };
+}
 // A target inside a menu hidden by `clip-path: inset(0 0 100% 0)`, as menus revealed by
 // animating their clip path are, opened after 1.5 s (?case=clipped).
 if (name === 'clipped') {

@@ -18,6 +18,8 @@ export const SPECS = {
   shadowlate: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
   upgraded: one('#in-shadow', { placement: 'bottom', waitMs: 4000 }),
   shadowmany: one('#in-shadow.ready', { placement: 'bottom', waitMs: 60000 }),
+  ticking: one('#late-tick', { placement: 'bottom', waitMs: 60000 }),
+  emptybadge: one('#badge', { placement: 'bottom', waitMs: 60000 }),
   clipped: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
   sronly: one('[data-tour=sr]', { placement: 'bottom' }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
