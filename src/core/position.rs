@@ -297,70 +297,150 @@ pub fn cutout(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -
 }
 
 /// The part of an element's border box `b` that its `clip-path` or `clip` lets be seen, from
-/// their computed values: `clip-path: inset(…)` (lengths in px or % of the box, one to four as in
-/// `margin`, any `round` ignored) and the legacy `clip: rect(top, right, bottom, left)` (offsets
-/// from the box's top left corner, `auto` for its edge). An empty rectangle when nothing is seen
-/// (the visually hidden pattern's `inset(50%)` or `rect(0, 0, 0, 0)`, a menu revealed by
-/// animating `inset(0 0 100% 0)`); `None` for `none`, `auto` and what is not computed here
-/// (circles, polygons, `url()`, `calc()`), which count as not clipping.
+/// their computed values (as Chromium, Firefox and WebKit write them): `clip-path: inset(…)`
+/// (one to four lengths as in `margin`, any `round` ignored; `rect()` and `xywh()` compute to
+/// it), the bounds of `circle()`, `ellipse()` and `polygon()` (positions and radii as lengths,
+/// `closest-side`, `farthest-side`), any reference box after the shape taken as the border box;
+/// and the legacy `clip: rect(top, right, bottom, left)` (offsets from the box's top left
+/// corner, `auto` for its edge). Lengths are px, % of the box, or a `calc()` adding and
+/// subtracting those. An empty rectangle when nothing is seen (the visually hidden pattern's
+/// `inset(50%)` or `rect(0, 0, 0, 0)`, a menu revealed by animating `inset(0 0 100% 0)`,
+/// `circle(0)` or a collapsed polygon); `None` for `none`, `auto` and what is not computed
+/// here (`path()`, `url()`, other `calc()`), which count as not clipping.
 #[inline(never)]
 pub fn clip_shape(value: &str, b: Rect) -> Option<Rect> {
     let v = value.trim();
-    let (inset, args) = match v.strip_prefix("inset(") {
-        Some(a) => (true, a),
-        None => (false, v.strip_prefix("rect(")?),
-    };
-    // (`round` and its radii end the lengths. Searched over bytes: std's `&str` patterns would
-    // link its substring searcher, kilobytes of wasm; see `core::text`.)
-    let args = args.strip_suffix(")")?;
-    let args = args.get(..crate::core::text::find(args, " round").unwrap_or(args.len()))?;
-    // Each length: px, or a fraction of the box (`%`), or the box's edge (`auto`, in `rect`).
-    let mut n = [(0.0_f64, 0.0_f64); 4];
-    let mut count = 0;
-    let bytes = args.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if matches!(bytes[i], b' ' | b',') {
-            i += 1;
-            continue;
+    let open = v.bytes().position(|c| c == b'(')?;
+    let close = v.bytes().rposition(|c| c == b')')?;
+    let name = v.get(..open)?;
+    let t = tokens(v.get(open + 1..close)?)?;
+    let (w, h) = (b.w, b.h);
+    let along = |l: (f64, f64), of: f64| l.0 + l.1 * of;
+    let length = |t: &str, of: f64| shape_length(t).map(|l| along(l, of));
+    match name {
+        "inset" | "rect" => {
+            let inset = name == "inset";
+            // (`round` and its radii end the lengths.)
+            let t = t.get(..t.iter().position(|x| *x == "round").unwrap_or(t.len()))?;
+            // Each length: px and a fraction of the box; NaN for `auto` (the box's edge, in `rect`).
+            let mut n = [(0.0_f64, 0.0_f64); 4];
+            if t.len() > 4 {
+                return None;
+            }
+            for (k, x) in t.iter().enumerate() {
+                n[k] = if *x == "auto" && !inset { (f64::NAN, 0.0) } else { shape_length(x)? };
+            }
+            let [t, r, bo, l] = match (inset, t.len()) {
+                (true, 1) => [n[0]; 4],
+                (true, 2) => [n[0], n[1], n[0], n[1]],
+                (true, 3) => [n[0], n[1], n[2], n[1]],
+                (_, 4) => n,
+                _ => return None,
+            };
+            // Top and bottom along the height, right and left along the width.
+            let (t, bo, r, l) = (along(t, h), along(bo, h), along(r, w), along(l, w));
+            Some(if inset {
+                Rect::new(b.x + l, b.y + t, (w - l - r).max(0.0), (h - t - bo).max(0.0))
+            } else {
+                // `auto`: the box's own edge.
+                let or = |v: f64, edge: f64| if v.is_nan() { edge } else { v };
+                let (t, l, r, bo) = (or(t, 0.0), or(l, 0.0), or(r, w), or(bo, h));
+                Rect::new(b.x + l, b.y + t, (r - l).max(0.0), (bo - t).max(0.0))
+            })
         }
-        let start = i;
-        while i < bytes.len() && !matches!(bytes[i], b' ' | b',') {
-            i += 1;
+        "circle" | "ellipse" => {
+            // Radii, then `at` and the centre (the box's centre when not given).
+            let k = t.iter().position(|x| *x == "at").unwrap_or(t.len());
+            let (cx, cy) = match t.get(k + 1..).unwrap_or_default() {
+                [] => (w / 2.0, h / 2.0),
+                [x, y] => (length(x, w)?, length(y, h)?),
+                _ => return None,
+            };
+            // The distances from the centre to the box's sides, along each axis: nearest, farthest.
+            let (x0, x1) = (cx.abs().min((w - cx).abs()), cx.abs().max((w - cx).abs()));
+            let (y0, y1) = (cy.abs().min((h - cy).abs()), cy.abs().max((h - cy).abs()));
+            let radius = |t: Option<&&str>, near: f64, far: f64, of: f64| match t.copied() {
+                None | Some("closest-side") => Some(near),
+                Some("farthest-side") => Some(far),
+                Some(x) => length(x, of),
+            };
+            let radii = &t[..k];
+            let (rx, ry) = match (name, radii.len()) {
+                // A circle's % is of the box's diagonal over √2.
+                ("circle", 0 | 1) => {
+                    let r = radius(radii.first(), x0.min(y0), x1.max(y1), (w * w + h * h).sqrt() / core::f64::consts::SQRT_2)?;
+                    (r, r)
+                }
+                ("ellipse", 0 | 2) => (radius(radii.first(), x0, x1, w)?, radius(radii.get(1), y0, y1, h)?),
+                _ => return None,
+            };
+            Some(Rect::new(b.x + cx - rx, b.y + cy - ry, (2.0 * rx).max(0.0), (2.0 * ry).max(0.0)))
         }
-        let t = args.get(start..i)?;
-        if count == 4 {
-            return None;
+        "polygon" => {
+            // An optional fill rule, then the points' x and y.
+            let p = t.get(usize::from(matches!(t.first(), Some(&"evenodd" | &"nonzero")))..)?;
+            if p.is_empty() || p.len() % 2 == 1 {
+                return None;
+            }
+            let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+            for xy in p.chunks(2) {
+                let (x, y) = (length(xy[0], w)?, length(xy[1], h)?);
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+            Some(Rect::new(b.x + x0, b.y + y0, x1 - x0, y1 - y0))
         }
-        n[count] = if t == "auto" && !inset {
-            (0.0, f64::NAN)
-        } else if let Some(p) = t.strip_suffix("%").filter(|_| inset) {
-            (0.0, crate::core::float::parse(p)? / 100.0)
-        } else if t == "0" {
-            (0.0, 0.0)
-        } else {
-            (crate::core::float::parse(t.strip_suffix("px")?)?, 0.0)
-        };
-        count += 1;
+        _ => None,
     }
-    let [t, r, bo, l] = match (inset, count) {
-        (true, 1) => [n[0]; 4],
-        (true, 2) => [n[0], n[1], n[0], n[1]],
-        (true, 3) => [n[0], n[1], n[2], n[1]],
-        (_, 4) => n,
-        _ => return None,
-    };
-    // Top and bottom along the height, right and left along the width.
-    let (t, bo) = (t.0 + t.1 * b.h, bo.0 + bo.1 * b.h);
-    let (r, l) = (r.0 + r.1 * b.w, l.0 + l.1 * b.w);
-    Some(if inset {
-        Rect::new(b.x + l, b.y + t, (b.w - l - r).max(0.0), (b.h - t - bo).max(0.0))
-    } else {
-        // `auto`: the box's own edge.
-        let or = |v: f64, edge: f64| if v.is_nan() { edge } else { v };
-        let (t, l, r, bo) = (or(t, 0.0), or(l, 0.0), or(r, b.w), or(bo, b.h));
-        Rect::new(b.x + l, b.y + t, (r - l).max(0.0), (bo - t).max(0.0))
-    })
+}
+
+/// The parts of a shape's arguments: split at spaces and commas outside parentheses (a
+/// `calc()` stays whole). `None` for unbalanced parentheses.
+fn tokens(s: &str) -> Option<Vec<&str>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0_u32, 0);
+    for i in 0..=b.len() {
+        match b.get(i).copied().unwrap_or(b' ') {
+            b'(' => depth += 1,
+            b')' => depth = depth.checked_sub(1)?,
+            b' ' | b',' if depth == 0 => {
+                if i > start {
+                    out.push(s.get(start..i)?);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    (depth == 0).then_some(out)
+}
+
+/// A length in a shape: px, and a fraction of the box along its axis (`%`); from `0`, `Npx`,
+/// `N%` or a `calc()` that adds and subtracts those (browsers compute `calc(50% + 4px)`).
+fn shape_length(t: &str) -> Option<(f64, f64)> {
+    if t == "0" {
+        return Some((0.0, 0.0));
+    }
+    if let Some(p) = t.strip_suffix("%") {
+        return Some((0.0, crate::core::float::parse(p)? / 100.0));
+    }
+    if let Some(inner) = t.strip_prefix("calc(").and_then(|x| x.strip_suffix(")")) {
+        let (mut sum, mut sign) = ((0.0, 0.0), 1.0);
+        for (k, x) in tokens(inner)?.into_iter().enumerate() {
+            // Terms and the signs between them, in turn.
+            match (k % 2, x) {
+                (1, "+") => sign = 1.0,
+                (1, "-") => sign = -1.0,
+                (0, x) => {
+                    let (px, f) = shape_length(x)?;
+                    sum = (sum.0 + sign * px, sum.1 + sign * f);
+                }
+                _ => return None,
+            }
+        }
+        return Some(sum);
+    }
+    Some((crate::core::float::parse(t.strip_suffix("px")?)?, 0.0))
 }
 
 #[cfg(test)]
@@ -534,9 +614,17 @@ mod tests {
         for (value, want) in [
             ("none", None),
             ("auto", None),
-            ("circle(50% at 50% 50%)", None),
             ("url(\"#shape\")", None),
-            ("inset(calc(50% - 1px))", None),
+            ("path(\"M 0 0 L 10 10\")", None),
+            ("inset(calc(50% * 2))", None),
+            ("inset(calc((50% - 1px)))", None),
+            ("inset(10px", None),
+            ("circle(1px 2px)", None),
+            ("ellipse(10px)", None),
+            ("circle(10px at 50%)", None),
+            ("polygon(0px 0px, 10px)", None),
+            ("polygon(evenodd)", None),
+            ("circle(closest-corner)", None),
             ("inset(0px 0px 0px 0px 0px)", None),
             ("rect(0px, 0px, 0px)", None),
             ("inset(10px)", r(20.0, 30.0, 80.0, 30.0)),
@@ -553,6 +641,24 @@ mod tests {
             ("rect(0px 100px 50px 0px)", r(10.0, 20.0, 100.0, 50.0)),
             ("rect(auto, auto, 10px, auto)", r(10.0, 20.0, 100.0, 10.0)),
             ("rect(5px, 40px, 30px, 20px)", r(30.0, 25.0, 20.0, 25.0)),
+            // calc() of % and px; a reference box after the shape.
+            ("inset(calc(50% - 1px))", r(59.0, 44.0, 2.0, 2.0)),
+            ("inset(calc(10px + 10%) 0px 0px) padding-box", r(10.0, 35.0, 100.0, 35.0)),
+            // Circles and ellipses: their bounds. The centre by default, or `at` x y.
+            ("circle(0%)", r(60.0, 45.0, 0.0, 0.0)),
+            ("circle(0% at 100% 0%)", r(110.0, 20.0, 0.0, 0.0)),
+            ("circle(10px at 10px 20px)", r(10.0, 30.0, 20.0, 20.0)),
+            ("circle()", r(35.0, 20.0, 50.0, 50.0)),
+            ("circle(farthest-side at 0px 0px)", r(-90.0, -80.0, 200.0, 200.0)),
+            ("circle(50%) border-box", r(60.0 - 39.528_470_752_104_74, 45.0 - 39.528_470_752_104_74, 79.056_941_504_209_48, 79.056_941_504_209_48)),
+            ("ellipse(20% 30% at 0px 100%)", r(-10.0, 55.0, 40.0, 30.0)),
+            ("ellipse()", r(10.0, 20.0, 100.0, 50.0)),
+            ("ellipse(farthest-side closest-side at 25% 50%)", r(-40.0, 20.0, 150.0, 50.0)),
+            ("circle(calc(10% + 5px) at 50% 50%)", r(60.0 - 12.905_694_150_420_949, 45.0 - 12.905_694_150_420_949, 25.811_388_300_841_898, 25.811_388_300_841_898)),
+            // Polygons: their bounds; a collapsed one shows nothing.
+            ("polygon(0px 0px, 100% 0px, 100% 0px, 0px 0px)", r(10.0, 20.0, 100.0, 0.0)),
+            ("polygon(evenodd, 10px 20%, calc(50% + 4px) 0px, 0px 100%)", r(10.0, 20.0, 54.0, 50.0)),
+            ("polygon(50% 0px, 100% 50%, 50% 100%, 0px 50%) padding-box", r(10.0, 20.0, 100.0, 50.0)),
         ] {
             assert_eq!(clip_shape(value, b), want, "{value}");
         }

@@ -345,7 +345,7 @@ fn clip_shapes(st: &web_sys::CssStyleDeclaration, pos: Option<&str>) -> Option<[
     let path = get("clip-path");
     let pos = pos.map_or_else(|| get("position"), str::to_owned);
     let clip = if pos == "absolute" || pos == "fixed" { get("clip") } else { String::new() };
-    let shape = |v: &str| v.starts_with("inset(") || v.starts_with("rect(");
+    let shape = |v: &str| ["inset(", "rect(", "circle(", "ellipse(", "polygon("].iter().any(|p| v.starts_with(p));
     (shape(&path) || shape(&clip)).then_some([path, clip])
 }
 

@@ -789,6 +789,8 @@ export function lateTargetCases(label, layer) {
     ['upgraded', '#in-shadow', 'inside a web component defined 1.5 s late (`customElements.define`)'],
     ['gated', '#gated', 'revealed 1.5 s late by a class on <html> and the page\'s CSS'],
     ['clipped', '#in-clipped', 'inside a menu hidden by `clip-path: inset(0 0 100% 0)` and revealed 1.5 s late'],
+    ['circled', '#in-clipped', 'inside a menu hidden by `clip-path: circle(0% at right top)` and revealed 1.5 s late'],
+    ['polygoned', '#in-clipped', 'inside a menu hidden by a `clip-path: polygon()` collapsed onto its top edge and revealed 1.5 s late'],
   ]) {
     test(`${label}: a target ${what}: the step waits, then shows in place`, async () => {
       const page = await layer.open(name);

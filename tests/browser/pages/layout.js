@@ -168,13 +168,21 @@ if (name === 'ticking' || name === 'emptybadge') {
 }
 // A target inside a menu hidden by `clip-path: inset(0 0 100% 0)`, as menus revealed by
 // animating their clip path are, opened after 1.5 s (?case=clipped).
-if (name === 'clipped') {
+// The same with the shapes of circular and polygonal reveals (?case=circled, ?case=polygoned):
+// a circle of radius 0 at the menu's top right corner grown to cover it, a polygon collapsed
+// onto the top edge (points with calc()) opened to the whole box.
+const CLIPS = {
+  clipped: ['inset(0px 0px 100%)', 'inset(0px)'],
+  circled: ['circle(0% at right top)', 'circle(150% at right top)'],
+  polygoned: ['polygon(0 0, 100% 0, calc(100% - 0px) 0, 0 0)', 'polygon(0 0, 100% 0, 100% 100%, 0 100%)'],
+};
+if (CLIPS[name]) {
   const menu = document.createElement('div');
   menu.id = 'clip-menu';
-  menu.style.clipPath = 'inset(0px 0px 100%)';
+  menu.style.clipPath = CLIPS[name][0];
   menu.append(Object.assign(document.createElement('button'), { id: 'in-clipped', className: 't', textContent: 'Inside a menu revealed by clip-path' }));
   document.getElementById('slot').append(menu);
-  setTimeout(() => { menu.style.clipPath = 'inset(0px)'; }, 1500);
+  setTimeout(() => { menu.style.clipPath = CLIPS[name][1]; }, 1500);
 }
 // Two matches of `[data-tour=sr]`: first a visually hidden copy for screen readers (the usual
 // `.sr-only` pattern: 1 px, `clip: rect(0, 0, 0, 0)`, `clip-path: inset(50%)`), then the

@@ -21,6 +21,8 @@ export const SPECS = {
   ticking: one('#late-tick', { placement: 'bottom', waitMs: 60000 }),
   emptybadge: one('#badge', { placement: 'bottom', waitMs: 60000 }),
   clipped: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
+  circled: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
+  polygoned: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
   sronly: one('[data-tour=sr]', { placement: 'bottom' }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
   contents: one('[data-tour=wrap]', { placement: 'bottom', waitMs: 2000 }),
