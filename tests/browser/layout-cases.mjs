@@ -841,8 +841,8 @@ export function lateTargetCases(label, layer) {
   });
 
   // Frames from `__render()` until the step's card is in Shirube's shadow root.
-  const framesToShow = (page) => page.evaluate(() => new Promise((resolve) => {
-    window.__render();
+  const framesToShow = (page, render = '__render') => page.evaluate((render) => new Promise((resolve) => {
+    window[render]();
     let n = 0;
     const f = () => {
       n += 1;
@@ -850,7 +850,7 @@ export function lateTargetCases(label, layer) {
       else requestAnimationFrame(f);
     };
     requestAnimationFrame(f);
-  }));
+  }), render);
 
   test(`${label}: a step waits on a page whose text changes in every frame (a clock): the absent selector is not queried in every frame, and the target shows in the frames after it is added`, async () => {
     const page = await layer.open('ticking');
@@ -882,6 +882,23 @@ export function lateTargetCases(label, layer) {
     const m = await settledStep(page, '#badge', layer.sleep);
     assert.equal(m.side, 'bottom');
     assertPlaced(m);
+    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  test(`${label}: a visit that replaces the whole <body> (Turbo Drive) mid-tour: the next step waits on the new page and shows in the frames after its target renders`, async () => {
+    const page = await layer.open('multipage');
+    assertPlaced(await settledStep(page, '#a', layer.sleep));
+    await page.evaluate(() => window.__visit('/fixtures/second' + location.search));
+    for (let i = 0; i < 50 && !(await page.evaluate(() => window.__events.some((e) => e.name === 'step_completed' && e.step === 'first'))); i++) await layer.sleep(100);
+    await layer.sleep(300);
+    const frames = await framesToShow(page, '__renderSecond');
+    assert.ok(frames <= 8, `the card showed ${frames} frames after the new page's target rendered`);
+    const m = await settledStep(page, '#second', layer.sleep);
+    assert.equal(m.step, 'second');
+    assertPlaced(m);
+    assert.ok(await page.evaluate(() => document.body.contains(document.querySelector('shirube-root'))), 'the host is in the new body');
     assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);

@@ -331,6 +331,19 @@ window.__route = (path) => {
   }
 };
 if (location.pathname.includes('second')) window.__route(location.pathname + location.search);
+// A visit as Turbo Drive makes it: the next page's whole <body> put in place of this one's,
+// then its URL pushed; `__renderSecond()` renders its target late.
+window.__visit = (path) => {
+  const body = document.createElement('body');
+  body.append(Object.assign(document.createElement('h1'), { textContent: 'The second page, a new body' }));
+  const slot = body.appendChild(document.createElement('div'));
+  slot.id = 'slot';
+  document.documentElement.replaceChild(body, document.body);
+  history.pushState({}, '', path);
+};
+window.__renderSecond = () => {
+  document.getElementById('slot').append(Object.assign(document.createElement('button'), { id: 'second', className: 't', textContent: 'Second page target' }));
+};
 window.__ready = Shirube.init({ spec: SPECS[name], user: { id: p.get('user') || 'layout-user', traits: {} }, locale: p.get('locale') || 'en', onError: (e) => window.__errors.push(e) }).then((sb) => {
   window.sb = sb;
   sb.on('*', (e) => window.__events.push({ name: e.name, flow: e.flow_id, step: e.step_id, props: e.properties }));
