@@ -164,11 +164,11 @@ pub struct Inner {
     scrolled_at: f64,
     /// The viewport's size at the last layout (a scroll does not change it).
     viewport: Option<position::Rect>,
-    /// The page's header bar fixed or stuck at the top of the viewport (`layout::top_bar`),
-    /// looked for once per page and viewport size, at the first layout with a target: `None`
-    /// not yet, `Some(None)` none. Cards are kept below it, and hide when their target
-    /// is under it.
-    header: Option<Option<Element>>,
+    /// The page's header bars fixed or stuck at the top of the viewport, top down (a fixed
+    /// banner above the app's header; `layout::top_bar`), looked for once per page and
+    /// viewport size, at the first layout with a target: `None` not yet, empty none. Cards are
+    /// kept below them, and hide when their target is under them.
+    header: Option<Vec<Element>>,
     /// The page's `<dialog>` elements (a live collection, fetched once).
     dialogs: Option<web_sys::HtmlCollection>,
     store: Store,
@@ -1601,21 +1601,25 @@ impl Inner {
             }
         };
         // Looked for again when the page rendered its bar anew (an app shell re-rendered).
-        if matches!(&self.header, Some(Some(h)) if !h.is_connected()) {
+        if self.header.as_ref().is_some_and(|s| s.iter().any(|h| !h.is_connected())) {
             self.header = None;
         }
         if self.header.is_none() && !scrolled && !self.targets.is_empty() {
             self.header = Some(layout::top_bar(&self.doc, &self.mount.host));
         }
-        // The header bar's bottom edge, while it covers the top of the viewport (one that slid
-        // away as the page scrolled down covers nothing).
-        let bar = match &self.header {
-            Some(Some(h)) => {
+        // The header bars' bottom edge, while they cover the top of the viewport, each where
+        // the one above ends (one that slid away as the page scrolled down covers nothing).
+        let bar = self.header.as_ref().and_then(|stack| {
+            let mut bottom = 0.0;
+            for h in stack {
                 let r = layout::rect(h);
-                (r.y <= 1.0 && r.bottom() > 0.0).then_some((h.clone(), r.bottom()))
+                if r.y > bottom + 1.0 || r.bottom() <= bottom {
+                    break;
+                }
+                bottom = r.bottom();
             }
-            _ => None,
-        };
+            (bottom > 0.0).then_some((stack, bottom))
+        });
         struct Plan {
             flow: usize,
             card: Option<(At, &'static str, f64, bool)>,
@@ -1664,7 +1668,7 @@ impl Inner {
             // Below the header bar, for a target that scrolls under it (not one in the bar or
             // in something fixed): where the card may go, and what of the target can be seen.
             let under = match (&bar, target) {
-                (Some((h, y)), Some((_, t, cl, _))) if !cl.1 && !h.contains(Some(t)) => *y,
+                (Some((bars, y)), Some((_, t, cl, _))) if !cl.1 && !bars.iter().any(|h| h.contains(Some(t))) => *y,
                 _ => 0.0,
             };
             let below = |r: position::Rect| if under > r.y { position::Rect::new(r.x, under, r.w, (r.bottom() - under).max(0.0)) } else { r };

@@ -497,20 +497,23 @@ pub fn covered_by_header(doc: &Document, target: &Element, host: &Element) -> Op
     None
 }
 
-/// The page's header bar: the fixed or sticky element at the top centre of the viewport, if it
-/// sits at the top, spans at least half the viewport's width and at most 40% of its height (a
-/// fixed sidebar or a full-screen layer is not a header). Found by walking down from the body
-/// through the elements whose box holds that point, not by hit testing, which skips the `inert`
-/// page behind a modal step. When the top of the page is something in the flow (an announcement
-/// banner above the app's header), the walk is made again just below it, where a sticky header
-/// with a `top` waits to stick once the banner scrolls away.
-pub fn top_bar(doc: &Document, host: &Element) -> Option<Element> {
-    let w = doc.default_view()?;
+/// The page's header bars, top down: the fixed or sticky element at the top centre of the
+/// viewport, if it sits at the top, spans at least half the viewport's width and at most 40% of
+/// its height (a fixed sidebar or a full-screen layer is not a header); and under it, another
+/// such bar just below, and so on (a fixed announcement banner above the app's fixed or sticky
+/// header). Found by walking down from the body through the elements whose box holds that
+/// point, not by hit testing, which skips the `inert` page behind a modal step. When the top of
+/// the page is something in the flow (an announcement banner above the app's header), the walk
+/// is made again just below it, where a sticky header with a `top` waits to stick once the
+/// banner scrolls away.
+pub fn top_bar(doc: &Document, host: &Element) -> Vec<Element> {
+    let mut stack = Vec::new();
+    let (Some(w), Some(body)) = (doc.default_view(), doc.body()) else { return stack };
     let vp = viewport(doc);
     let x = vp.w / 2.0;
     let mut y = 1.0;
-    for probe in 0..3 {
-        let mut cur: Element = doc.body()?.into();
+    'probe: for probe in 0..4 {
+        let mut cur: Element = body.clone().into();
         let mut low = f64::INFINITY;
         for _ in 0..24 {
             let kids = cur.children();
@@ -526,7 +529,14 @@ pub fn top_bar(doc: &Document, host: &Element) -> Option<Element> {
                 let prop = |p: &str| st.as_ref().and_then(|st| st.get_property_value(p).ok()).unwrap_or_default();
                 let pos = prop("position");
                 if pos == "fixed" || (pos == "sticky" && (probe == 0 || prop("top").ends_with("px"))) {
-                    return (r.w >= vp.w / 2.0 && r.h <= vp.h * 0.4 && (probe == 0 || pos == "sticky")).then_some(k);
+                    // Below an in-flow box only a sticky header (a fixed one there is not at
+                    // the top); below a bar, either.
+                    if !(r.w >= vp.w / 2.0 && r.h <= vp.h * 0.4 && (probe == 0 || pos == "sticky" || !stack.is_empty())) {
+                        return stack;
+                    }
+                    y = r.bottom() + 1.0;
+                    stack.push(k);
+                    continue 'probe;
                 }
                 if next.is_none() {
                     // The outermost box near the top (not the app's whole page).
@@ -539,13 +549,14 @@ pub fn top_bar(doc: &Document, host: &Element) -> Option<Element> {
             let Some(n) = next else { break };
             cur = n;
         }
-        // Below the innermost in-flow box at the probe, if that is still near the top.
-        if !(low < vp.h * 0.4) {
-            return None;
+        // Below the innermost in-flow box at the probe, if that is still near the top and no
+        // bar was found above it.
+        if !stack.is_empty() || !(low < vp.h * 0.4) {
+            return stack;
         }
         y = low + 1.0;
     }
-    None
+    stack
 }
 
 /// Scrolls the nearest scrollable ancestor of `e` (or the page) up by `delta` px, so content

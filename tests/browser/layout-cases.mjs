@@ -715,15 +715,18 @@ export function zoomCases(label, layer) {
  * below the bar (it flips rather than cover it), and hides while its target is under the bar.
  * Before, the card covered the bar and, once the target had scrolled under it, pointed at it.
  * The same with a 48 px announcement banner in the flow above the header (`?banner=1`), which
- * scrolls away while the header sticks: before, such a header was not known as the bar.
+ * scrolls away while the header sticks: before, such a header was not known as the bar. And
+ * with the banner fixed at the top and the header sticking below it (`?banner=fixed`): before,
+ * the banner alone was taken as the bar, and cards covered the header.
  */
 export function headerCases(label, layer) {
-  for (const banner of [0, 48]) headerCasesWith(label, layer, banner);
+  for (const banner of [0, 48, 'fixed']) headerCasesWith(label, layer, banner);
 }
 
-function headerCasesWith(label, layer, banner) {
-  const query = banner ? '&banner=1' : '';
-  const title = banner ? ' below an announcement banner' : '';
+function headerCasesWith(label, layer, kind) {
+  const banner = kind ? 48 : 0;
+  const query = kind ? `&banner=${kind === 'fixed' ? 'fixed' : 1}` : '';
+  const title = kind === 'fixed' ? ' below a fixed announcement banner' : kind ? ' below an announcement banner' : '';
   const where = (page, sel) => page.evaluate((s) => {
     const card = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]');
     const c = card.getBoundingClientRect();
@@ -762,13 +765,14 @@ function headerCasesWith(label, layer, banner) {
     const page = await layer.open('zoom', { query });
     assertPlaced(await settledStep(page, '#b', layer.sleep));
     // #b is 142 px from the top (below the banner, if any); 130 px further down, it is under
-    // the 64 px header.
-    await scroll(page, 130 + banner);
+    // the 64 px header (under the header alone, below a fixed banner).
+    const by = kind === 'fixed' ? 130 : 130 + banner;
+    await scroll(page, by);
     await page.waitForFunction(() => getComputedStyle(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]')).visibility === 'hidden', { timeout: 3000 }).catch(() => {});
     const under = await where(page, '#b');
     assert.ok(under.target + 33 <= under.bar, `the target is under the header: ${JSON.stringify(under)}`);
     assert.equal(under.shown, false, 'the card hides while its target is under the header');
-    await scroll(page, -130 - banner);
+    await scroll(page, -by);
     await placedAfter(page, '#b', layer.sleep);
     assert.deepEqual(await layer.problems(page), []);
     await layer.close(page);

@@ -38,8 +38,10 @@ if (p.get('record')) {
 }
 if (p.get('rtl')) document.documentElement.dir = 'rtl';
 // An announcement banner in the flow above the sticky header (?banner=1): it scrolls away and
-// the header sticks at the top.
+// the header sticks at the top. Or fixed at the top (?banner=fixed), the header sticking just
+// below it: the two bars together cover the top 112 px.
 if (p.get('banner')) {
+  if (p.get('banner') === 'fixed') document.body.classList.add('fixed-banner');
   const b = document.createElement('div');
   b.className = 'banner';
   b.id = 'banner';
