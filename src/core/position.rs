@@ -306,16 +306,18 @@ pub fn cutout(viewport: &Rect, hole: Option<&Rect>, padding: f64, radius: f64) -
 /// subtracting those. An empty rectangle when nothing is seen (the visually hidden pattern's
 /// `inset(50%)` or `rect(0, 0, 0, 0)`, a menu revealed by animating `inset(0 0 100% 0)`,
 /// `circle(0)` or a collapsed polygon); `None` for `none`, `auto` and what is not computed
-/// here (`path()`, `url()`, other `calc()`), which count as not clipping.
+/// here (`path()`, `url()`, other `calc()`), which count as not clipping. `zoom`: the
+/// element's CSS zoom (`currentCSSZoom`), by which its px lengths are scaled to the box's
+/// viewport px.
 #[inline(never)]
-pub fn clip_shape(value: &str, b: Rect) -> Option<Rect> {
+pub fn clip_shape(value: &str, b: Rect, zoom: f64) -> Option<Rect> {
     let v = value.trim();
     let open = v.bytes().position(|c| c == b'(')?;
     let close = v.bytes().rposition(|c| c == b')')?;
     let name = v.get(..open)?;
     let t = tokens(v.get(open + 1..close)?)?;
     let (w, h) = (b.w, b.h);
-    let along = |l: (f64, f64), of: f64| l.0 + l.1 * of;
+    let along = |l: (f64, f64), of: f64| l.0 * zoom + l.1 * of;
     let length = |t: &str, of: f64| shape_length(t).map(|l| along(l, of));
     match name {
         "inset" | "rect" => {
@@ -660,7 +662,21 @@ mod tests {
             ("polygon(evenodd, 10px 20%, calc(50% + 4px) 0px, 0px 100%)", r(10.0, 20.0, 54.0, 50.0)),
             ("polygon(50% 0px, 100% 50%, 50% 100%, 0px 50%) padding-box", r(10.0, 20.0, 100.0, 50.0)),
         ] {
-            assert_eq!(clip_shape(value, b), want, "{value}");
+            assert_eq!(clip_shape(value, b, 1.0), want, "{value}");
+        }
+        // On a page zoomed with CSS, px lengths scale with the zoom (the box is in viewport px);
+        // percentages are of the box already.
+        let z = Rect::new(0.0, 0.0, 125.0, 125.0);
+        for (value, want) in [
+            ("inset(0px 0px 60px)", r(0.0, 0.0, 125.0, 50.0)),
+            ("inset(0px 0px 50%)", r(0.0, 0.0, 125.0, 62.5)),
+            ("inset(calc(10% + 8px) 0px 0px)", r(0.0, 22.5, 125.0, 102.5)),
+            ("circle(20px at 0px 0px)", r(-25.0, -25.0, 50.0, 50.0)),
+            ("polygon(0px 0px, 40px 0px, 40px 8px)", r(0.0, 0.0, 50.0, 10.0)),
+            ("rect(0px, 40px, 40px, 0px)", r(0.0, 0.0, 50.0, 50.0)),
+            ("rect(auto, auto, 8px, auto)", r(0.0, 0.0, 125.0, 10.0)),
+        ] {
+            assert_eq!(clip_shape(value, z, 1.25), want, "{value} at zoom 1.25");
         }
     }
 }

@@ -419,7 +419,9 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed, shaped): &Scope)
         shaped.iter().all(|s| {
             let Some(values) = w.get_computed_style(s).ok().flatten().and_then(|st| clip_shapes(&st, None)) else { return true };
             let b = rect(s);
-            values.iter().all(|v| position::clip_shape(v, b).is_none_or(|c| over(target, c)))
+            // (Its px lengths are CSS px, scaled by a zoom the page sets.)
+            let zoom = js_sys::Reflect::get(s, &"currentCSSZoom".into()).ok().and_then(|z| z.as_f64()).filter(|z| *z > 0.0).unwrap_or(1.0);
+            values.iter().all(|v| position::clip_shape(v, b, zoom).is_none_or(|c| over(target, c)))
         })
     };
     page && drawn(doc, e) && shown()

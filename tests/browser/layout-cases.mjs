@@ -795,6 +795,7 @@ export function lateTargetCases(label, layer) {
     ['clipped', '#in-clipped', 'inside a menu hidden by `clip-path: inset(0 0 100% 0)` and revealed 1.5 s late'],
     ['circled', '#in-clipped', 'inside a menu hidden by `clip-path: circle(0% at right top)` and revealed 1.5 s late'],
     ['polygoned', '#in-clipped', 'inside a menu hidden by a `clip-path: polygon()` collapsed onto its top edge and revealed 1.5 s late'],
+    ['zoomclip', '#in-clipped', 'below the part a `clip-path: inset(0 0 60px 0)` in px shows, on a page zoomed with CSS (`html { zoom: 1.25 }`), revealed 1.5 s late'],
   ]) {
     test(`${label}: a target ${what}: the step waits, then shows in place`, async () => {
       const page = await layer.open(name);

@@ -178,6 +178,22 @@ const CLIPS = {
   circled: ['circle(0% at right top)', 'circle(150% at right top)'],
   polygoned: ['polygon(0 0, 100% 0, calc(100% - 0px) 0, 0 0)', 'polygon(0 0, 100% 0, 100% 100%, 0 100%)'],
 };
+// On a page zoomed with CSS (`html { zoom: 1.25 }`, ?case=zoomclip): a 100 px menu whose
+// `clip-path: inset(0 0 60px 0)` shows its top 40 px, the target below them (50-70 px), until
+// the clip opens after 1.5 s. (Its px are CSS px: 60 px of clip are 75 px of viewport.)
+if (name === 'zoomclip') {
+  document.documentElement.style.zoom = '1.25';
+  const menu = document.createElement('div');
+  menu.id = 'clip-menu';
+  menu.style.height = '100px';
+  menu.style.clipPath = 'inset(0px 0px 60px)';
+  const spacer = menu.appendChild(document.createElement('div'));
+  spacer.style.height = '50px';
+  const b = menu.appendChild(Object.assign(document.createElement('button'), { id: 'in-clipped', className: 't', textContent: 'Below the clip' }));
+  Object.assign(b.style, { display: 'block', height: '20px', margin: '0' });
+  document.getElementById('slot').append(menu);
+  setTimeout(() => { menu.style.clipPath = 'inset(0px)'; }, 1500);
+}
 if (CLIPS[name]) {
   const menu = document.createElement('div');
   menu.id = 'clip-menu';

@@ -23,6 +23,7 @@ export const SPECS = {
   clipped: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
   circled: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
   polygoned: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
+  zoomclip: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
   sronly: one('[data-tour=sr]', { placement: 'bottom' }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
   contents: one('[data-tour=wrap]', { placement: 'bottom', waitMs: 2000 }),
