@@ -691,15 +691,17 @@ impl Shell {
                 s.dispatch(Job::Url);
             }
         });
-        // DOM changes: late targets, trigger elements, removed targets, dialogs opening. `style`
-        // too: many apps show an element by changing its inline style only. (Shirube's own
-        // writes happen inside its shadow root, which this observer does not see; bursts are
-        // looked at once per frame.) The whole document, not only the body: Turbo Drive and
-        // other visits that swap the page replace the `<body>` element itself, and a
-        // stylesheet added to the head can reveal a target.
+        // DOM changes: late targets, trigger elements, removed targets, dialogs opening. Every
+        // attribute: many apps show an element by changing its inline `style` only, and
+        // component libraries open menus and panels through an attribute their CSS reads
+        // (`data-state="open"`, `aria-expanded`, `data-open`). (Shirube's own writes happen
+        // inside its shadow root, which this observer does not see; bursts are looked at once
+        // per frame.) The whole document, not only the body: Turbo Drive and other visits that
+        // swap the page replace the `<body>` element itself, and a stylesheet added to the head
+        // can reveal a target.
         let mw = weak.clone();
         let mutations = doc.document_element().and_then(|root| {
-            Mutations::new(&root, &["class", "hidden", "open", "style"], move |batch| {
+            Mutations::new(&root, &[], move |batch| {
                 if batch == Batch::Added {
                     // Perhaps a web component: its shadow root is searched for targets.
                     layout::forget_shadows();

@@ -118,7 +118,7 @@ struct Shadows {
 /// Selectors known to match no element in the document (`doc`) and in the listed shadow roots
 /// (`shadows`), kept until the observers report a change there other than text
 /// (`observer::Batch`), elements are added, or the slow look (a match can also come with no
-/// change the observers report: a state like `:checked`, an attribute they do not watch). So
+/// change the observers report: a state like `:checked` or `:popover-open`). So
 /// a page whose clock ticks in every frame, while ten hints wait for elements it lacks, runs
 /// no query for them in each frame. Trusted only while `trusting` (the look after DOM changes,
 /// once the observers have handed over what they held): a search right after a page's script
@@ -205,8 +205,7 @@ pub fn forget_shadows() {
 /// At the slow look for awaited targets (not in every frame: it walks the page): a custom
 /// element defined since the shadow roots were listed may have attached one, so they are
 /// listed again; and what is known absent from them is looked for again (a match can also come
-/// with no change the observers report: a state like `:checked`, an attribute they do not
-/// watch).
+/// with no change the observers report: a state like `:checked` or `:popover-open`).
 pub fn check_shadows(doc: &Document) {
     forget_absent();
     let listed = SHADOWS.with(|s| {

@@ -30,9 +30,10 @@ pub struct Mutations {
 }
 
 impl Mutations {
-    /// Watches `root`'s subtree: children added or removed, and the `attributes` listed. `f`
-    /// hears what each batch did (`Batch`). A batch other than text also voids what the search
-    /// knows is absent from the tree it changed (`layout::changed`).
+    /// Watches `root`'s subtree: children added or removed, and attributes (every one, or only
+    /// those listed in `attributes`). `f` hears what each batch did (`Batch`). A batch other than
+    /// text also voids what the search knows is absent from the tree it changed
+    /// (`layout::changed`).
     pub fn new(root: &Element, attributes: &[&str], f: impl Fn(Batch) + 'static) -> Option<Mutations> {
         let handler: Handler = std::rc::Rc::new(move |records, in_shadows| {
             let batch = batch(&records);
@@ -49,8 +50,8 @@ impl Mutations {
         let init = MutationObserverInit::new();
         init.set_child_list(true);
         init.set_subtree(true);
+        init.set_attributes(true);
         if !attributes.is_empty() {
-            init.set_attributes(true);
             let list = js_sys::Array::new();
             for a in attributes {
                 list.push(&(*a).into());

@@ -780,10 +780,10 @@ function headerCasesWith(label, layer, kind) {
 }
 
 /**
- * Targets that come with no change the document's mutation observer sees, which tours of other
- * libraries wait for in vain: rendered late inside a web component's shadow root, inside a
- * component defined late (`customElements.define` from a lazily loaded chunk), revealed by the
- * page's CSS when a class is added to <html>. A target with `display: contents`, which has no
+ * Targets that come in ways tours of other libraries wait for in vain: rendered late inside a
+ * web component's shadow root, inside a component defined late (`customElements.define` from a
+ * lazily loaded chunk; no change the document's mutation observer sees), revealed by the page's
+ * CSS when a class is added to <html>. A target with `display: contents`, which has no
  * box of its own. And a selector the page lacks never matching Shirube's own elements in its
  * shadow root.
  */
@@ -885,6 +885,19 @@ export function lateTargetCases(label, layer) {
     const frames = await framesToShow(page);
     assert.ok(frames <= 8, `the card showed ${frames} frames after the badge got its text`);
     const m = await settledStep(page, '#badge', layer.sleep);
+    assert.equal(m.side, 'bottom');
+    assertPlaced(m);
+    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
+  test(`${label}: a target in a menu that a component library opens through an attribute its CSS reads (\`data-state="open"\`): the step shows in the frames after it opens`, async () => {
+    const page = await layer.open('datastate');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
+    const frames = await framesToShow(page);
+    assert.ok(frames <= 8, `the card showed ${frames} frames after the menu opened`);
+    const m = await settledStep(page, '#ds-item', layer.sleep);
     assert.equal(m.side, 'bottom');
     assertPlaced(m);
     assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);

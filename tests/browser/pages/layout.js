@@ -178,6 +178,16 @@ const CLIPS = {
   circled: ['circle(0% at right top)', 'circle(150% at right top)'],
   polygoned: ['polygon(0 0, 100% 0, calc(100% - 0px) 0, 0 0)', 'polygon(0 0, 100% 0, 100% 100%, 0 100%)'],
 };
+// A menu a component library opens through an attribute its CSS reads (Radix's
+// `data-state`), no class or style changing (?case=datastate, `#ds-item`): `__render()` opens it.
+if (name === 'datastate') {
+  const menu = document.createElement('div');
+  menu.id = 'ds';
+  menu.dataset.state = 'closed';
+  menu.append(Object.assign(document.createElement('button'), { id: 'ds-item', className: 't', textContent: 'In a menu opened by data-state' }));
+  document.getElementById('slot').append(menu);
+  window.__render = () => { menu.dataset.state = 'open'; };
+}
 // On a page zoomed with CSS (`html { zoom: 1.25 }`, ?case=zoomclip): a 100 px menu whose
 // `clip-path: inset(0 0 60px 0)` shows its top 40 px, the target below them (50-70 px), until
 // the clip opens after 1.5 s. (Its px are CSS px: 60 px of clip are 75 px of viewport.)

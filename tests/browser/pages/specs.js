@@ -24,6 +24,7 @@ export const SPECS = {
   circled: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
   polygoned: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
   zoomclip: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
+  datastate: one('#ds-item', { placement: 'bottom', waitMs: 60000 }),
   sronly: one('[data-tour=sr]', { placement: 'bottom' }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
   contents: one('[data-tour=wrap]', { placement: 'bottom', waitMs: 2000 }),
