@@ -701,7 +701,7 @@ impl Shell {
         // can reveal a target.
         let mw = weak.clone();
         let mutations = doc.document_element().and_then(|root| {
-            Mutations::new(&root, &[], move |batch| {
+            Mutations::new(&root, move |batch| {
                 if batch == Batch::Added {
                     // Perhaps a web component: its shadow root is searched for targets.
                     layout::forget_shadows();

@@ -30,11 +30,10 @@ pub struct Mutations {
 }
 
 impl Mutations {
-    /// Watches `root`'s subtree: children added or removed, and attributes (every one, or only
-    /// those listed in `attributes`). `f` hears what each batch did (`Batch`). A batch other than
-    /// text also voids what the search knows is absent from the tree it changed
-    /// (`layout::changed`).
-    pub fn new(root: &Element, attributes: &[&str], f: impl Fn(Batch) + 'static) -> Option<Mutations> {
+    /// Watches `root`'s subtree: children added or removed, and every attribute. `f` hears what
+    /// each batch did (`Batch`). A batch other than text also voids what the search knows is
+    /// absent from the tree it changed (`layout::changed`).
+    pub fn new(root: &Element, f: impl Fn(Batch) + 'static) -> Option<Mutations> {
         let handler: Handler = std::rc::Rc::new(move |records, in_shadows| {
             let batch = batch(&records);
             if batch != Batch::Text {
@@ -51,13 +50,6 @@ impl Mutations {
         init.set_child_list(true);
         init.set_subtree(true);
         init.set_attributes(true);
-        if !attributes.is_empty() {
-            let list = js_sys::Array::new();
-            for a in attributes {
-                list.push(&(*a).into());
-            }
-            init.set_attribute_filter(&list);
-        }
         observer.observe_with_options(root, &init).ok()?;
         Some(Mutations { observer, shadows, init, handler, _closures: [closure, in_shadows] })
     }
