@@ -265,15 +265,17 @@ fn list_shadows(doc: &Document) -> Vec<web_sys::ShadowRoot> {
 /// page with many components, each frame with a DOM change outside them costs no query per
 /// root and selector.
 fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
+    // (Known absent: not even the clock is read. A listing gone stale meanwhile is renewed at the
+    // next search that queries, at the latest after the slow look forgets what is absent.)
+    if known_absent(sel, true) {
+        return;
+    }
     let now = js_sys::Date::now();
     SHADOWS.with(|s| {
         let mut s = s.borrow_mut();
         if !(now - s.at < SHADOWS_MS && now >= s.at) {
             *s = Shadows { at: now, listing: s.listing.wrapping_add(1), roots: list_shadows(doc), undefined: undefined(doc) };
             changed(true);
-        }
-        if known_absent(sel, true) {
-            return;
         }
         // (Querying runs no page script: nothing can reach the list while it is borrowed.)
         let mut any = false;

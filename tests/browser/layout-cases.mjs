@@ -810,41 +810,6 @@ export function lateTargetCases(label, layer) {
     });
   }
 
-  test(`${label}: a step waits on a page with 40 web components and a DOM change in every frame: the components are not queried in every frame, and a target one makes by adding a class shows in the next frames`, async () => {
-    const page = await layer.open('shadowmany');
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
-    // 60 frames, each with a change of the page's own text (outside the components).
-    const run = await page.evaluate(() => new Promise((resolve) => {
-      const q0 = window.__shadowQueries;
-      const t0 = performance.now();
-      let n = 0;
-      const f = () => (++n < 60 ? requestAnimationFrame(f) : resolve({ queries: window.__shadowQueries - q0, seconds: (performance.now() - t0) / 1000 }));
-      requestAnimationFrame(f);
-    }));
-    // Looking in every frame would query each root 60 times (2,400). Allowed: the roots queried
-    // again after each slow look (1 s) and each new listing (5 s), with room for two more.
-    const allowed = 40 * (2 + Math.ceil(run.seconds) + Math.ceil(run.seconds / 5));
-    assert.ok(run.queries <= allowed, `${run.queries} shadow root queries in 60 frames (${run.seconds.toFixed(2)} s), allowed ${allowed}`);
-    // A class added in a component: seen through its shadow root's changes, not at the next
-    // slow look.
-    const frames = await page.evaluate(() => new Promise((resolve) => {
-      window.__render();
-      let n = 0;
-      const f = () => {
-        n += 1;
-        if (document.querySelector('shirube-root')?.shadowRoot?.querySelector('[data-shirube-step]') || n >= 240) resolve(n);
-        else requestAnimationFrame(f);
-      };
-      requestAnimationFrame(f);
-    }));
-    assert.ok(frames <= 8, `the card showed ${frames} frames after the class was added`);
-    const m = await settledStep(page, '#in-shadow', layer.sleep);
-    assertPlaced(m);
-    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
-    assert.deepEqual(await layer.problems(page), []);
-    await layer.close(page);
-  });
-
   // Frames from `__render()` until the step's card is in Shirube's shadow root.
   const framesToShow = (page, render = '__render') => page.evaluate((render) => new Promise((resolve) => {
     window[render]();
@@ -857,16 +822,39 @@ export function lateTargetCases(label, layer) {
     requestAnimationFrame(f);
   }), render);
 
+  // How much the page's query counter `window[counter]` grew over 60 frames, and in how long.
+  const queriesIn60Frames = (page, counter) => page.evaluate((counter) => new Promise((resolve) => {
+    const q0 = window[counter];
+    const t0 = performance.now();
+    let n = 0;
+    const f = () => (++n < 60 ? requestAnimationFrame(f) : resolve({ queries: window[counter] - q0, seconds: (performance.now() - t0) / 1000 }));
+    requestAnimationFrame(f);
+  }), counter);
+
+  test(`${label}: a step waits on a page with 40 web components and a DOM change in every frame: the components are not queried in every frame, and a target one makes by adding a class shows in the next frames`, async () => {
+    const page = await layer.open('shadowmany');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
+    // 60 frames, each with a change of the page's own text (outside the components).
+    const run = await queriesIn60Frames(page, '__shadowQueries');
+    // Looking in every frame would query each root 60 times (2,400). Allowed: the roots queried
+    // again after each slow look (1 s) and each new listing (5 s), with room for two more.
+    const allowed = 40 * (2 + Math.ceil(run.seconds) + Math.ceil(run.seconds / 5));
+    assert.ok(run.queries <= allowed, `${run.queries} shadow root queries in 60 frames (${run.seconds.toFixed(2)} s), allowed ${allowed}`);
+    // A class added in a component: seen through its shadow root's changes, not at the next
+    // slow look.
+    const frames = await framesToShow(page);
+    assert.ok(frames <= 8, `the card showed ${frames} frames after the class was added`);
+    const m = await settledStep(page, '#in-shadow', layer.sleep);
+    assertPlaced(m);
+    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+    assert.deepEqual(await layer.problems(page), []);
+    await layer.close(page);
+  });
+
   test(`${label}: a step waits on a page whose text changes in every frame (a clock): the absent selector is not queried in every frame, and the target shows in the frames after it is added`, async () => {
     const page = await layer.open('ticking');
     await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
-    const run = await page.evaluate(() => new Promise((resolve) => {
-      const q0 = window.__tickQueries;
-      const t0 = performance.now();
-      let n = 0;
-      const f = () => (++n < 60 ? requestAnimationFrame(f) : resolve({ queries: window.__tickQueries - q0, seconds: (performance.now() - t0) / 1000 }));
-      requestAnimationFrame(f);
-    }));
+    const run = await queriesIn60Frames(page, '__tickQueries');
     // Looking after every change would query it in each of the 60 frames. Allowed: once after
     // each slow look (1 s), with room for two more.
     const allowed = 2 + Math.ceil(run.seconds);

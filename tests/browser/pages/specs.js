@@ -4,6 +4,8 @@ const one = (target, extra = {}) => ({
   version: 1, product: 'layout',
   flows: [tour('t', [{ id: 's', target, title: 'Step title', body: 'A short body for the step.', ...extra }, { id: 'end', title: 'End' }])],
 });
+// A step at the button inside a menu that a clip path hides at first (?case=clipped and the like).
+const CLIPPED = one('#in-clipped', { placement: 'bottom', waitMs: 4000 });
 const LONG = Array.from({ length: 40 }, (_, i) => `Paragraph ${i + 1}: what this part of the product does, in detail.`).join('\n\n');
 export const SPECS = {
   nested: one('#deep', { placement: 'right' }),
@@ -20,10 +22,10 @@ export const SPECS = {
   shadowmany: one('#in-shadow.ready', { placement: 'bottom', waitMs: 60000 }),
   ticking: one('#late-tick', { placement: 'bottom', waitMs: 60000 }),
   emptybadge: one('#badge', { placement: 'bottom', waitMs: 60000 }),
-  clipped: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
-  circled: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
-  polygoned: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
-  zoomclip: one('#in-clipped', { placement: 'bottom', waitMs: 4000 }),
+  clipped: CLIPPED,
+  circled: CLIPPED,
+  polygoned: CLIPPED,
+  zoomclip: CLIPPED,
   datastate: one('#ds-item', { placement: 'bottom', waitMs: 60000 }),
   sronly: one('[data-tour=sr]', { placement: 'bottom' }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
