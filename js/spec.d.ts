@@ -203,7 +203,7 @@ export type Flow =
     enabled?: boolean;
     /** The steps, in order. */
     steps: Array<Step>;
-    /** Dim the page around the target and keep the user's focus in the step (a modal tour). */
+    /** Dim the page around the target and keep the user's focus in the step (a modal tour). With `false`, each step still moves focus into itself, unless the user is typing in a field of the page: focus then stays in the field, and with it what the field opens (suggestions under a search box), which the step may point at. */
     overlay?: boolean;
     /** Show "2 of 5". */
     showProgress?: boolean;

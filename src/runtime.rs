@@ -64,6 +64,11 @@ pub enum Job {
     Watch,
     /// The slow look for awaited targets that nothing reported (see `SEEK_MS`).
     Seek,
+    /// The page's state changed with no DOM change the observers report: a checkbox checked
+    /// (`:checked`), a popover shown (`:popover-open`), focus moved (`:focus-within`), an image
+    /// loaded, the viewport resized past a media query. What is known absent may match now,
+    /// and a shown target may have gone out of sight: look again in the next frame.
+    State,
     /// The page is idle after the first evaluation: rehearse the first tour step's card.
     Rehearse,
     /// The animation frame: measure, then place.
@@ -637,6 +642,17 @@ impl Shell {
         for kind in ["transitionrun", "transitionend", "transitioncancel", "animationstart", "animationend", "animationcancel"] {
             ls.extend(Listener::new(&doc, kind, true, true, job(&weak, |e| Some(Job::Motion(matches!(e.type_().as_str(), "transitionrun" | "animationstart"))))));
         }
+        // State changes that reveal or hide elements through the page's CSS with no DOM change
+        // (`Job::State`): `:checked` (change), `:placeholder-shown`/`:valid` (input),
+        // `:popover-open` (toggle, which does not bubble: capture), `:focus-within`
+        // (focusin/focusout), an image loaded (load, capture). Shirube's own inputs, focus moves
+        // and popover toggles (retargeted to its host) are not the page's.
+        for kind in ["change", "input", "toggle", "focusin", "focusout", "load"] {
+            ls.extend(Listener::new(&doc, kind, true, true, job(&weak, |e| {
+                let ours = e.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.tag_name() == "SHIRUBE-ROOT");
+                (!ours).then_some(Job::State)
+            })));
+        }
         // Clicks inside Shirube's UI (delegated: one listener for every widget).
         {
             let w = weak.clone();
@@ -906,7 +922,10 @@ impl Inner {
                 if !self.widgets.is_empty() {
                     self.schedule_frame(shell);
                 }
+                // A media query of the new size may reveal an awaited target or hide a shown one.
+                self.state_changed(shell);
             }
+            Job::State => self.state_changed(shell),
             // The browser dispatches scroll events in a frame's rendering steps, before the
             // animation frame callbacks, style, layout and paint: laid out here, the change is
             // in this very frame, without scheduling one. Only widgets at a target move.
@@ -1380,6 +1399,11 @@ impl Inner {
         // and with only the card's writes pending that is a small update of the top layer;
         // after the inert attributes it would restyle the whole page a second time before the
         // first paint (the browser's own frame does that once).
+        // A step that is not modal leaves focus in a field of the page the user is typing in
+        // (their next keys are not the card's), and with it what the page shows while the
+        // field has focus (suggestions under a search box: `:focus-within`), which the step
+        // may point at. The live region still announces the step.
+        let takes_focus = takes_focus && (modal || !crate::dom::focus::typing(&self.doc, &self.mount.host));
         match (focused_key, &card) {
             (Some(k), _) => self.refocus(flow, &k),
             (None, Some(c)) if takes_focus => self.focus.take(&self.doc, &self.mount.host, c),
@@ -1504,6 +1528,17 @@ impl Inner {
         }
         if !self.widgets.is_empty() {
             self.mount.raise();
+        }
+    }
+
+    /// The page's state changed with no DOM change the observers report (`Job::State`): while
+    /// a target is awaited or shown, what is known absent is forgotten and the page looked at
+    /// again in the next frame.
+    fn state_changed(&mut self, shell: &Shell) {
+        if !self.waits.is_empty() || !self.targets.is_empty() || !self.watches.is_empty() {
+            layout::changed(false);
+            layout::changed(true);
+            self.schedule_check(shell);
         }
     }
 

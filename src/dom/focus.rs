@@ -16,6 +16,24 @@ pub fn focus_in_place(e: &HtmlElement) {
     let _ = e.focus_with_options(&o);
 }
 
+/// Whether the user is typing in a field of the page: the focused element (inside the open
+/// shadow roots of the page's components too) is editable text, `:read-write` (a text-like
+/// `<input>`, a `<textarea>`, a `contenteditable` element; not a checkbox, a button or a
+/// read-only field). A step that is not modal then leaves focus there (see `Focus::take`).
+pub fn typing(doc: &Document, host: &Element) -> bool {
+    let mut a = doc.active_element();
+    while let Some(e) = a.take() {
+        if &e == host {
+            return false;
+        }
+        match e.shadow_root().and_then(|r| r.active_element()) {
+            Some(inner) => a = Some(inner),
+            None => return e.matches(":read-write").unwrap_or(false),
+        }
+    }
+    false
+}
+
 #[derive(Default)]
 pub struct Focus {
     /// Where focus was before a blocking flow took it.

@@ -893,6 +893,35 @@ export function lateTargetCases(label, layer) {
     await layer.close(page);
   });
 
+  // Before, each of these showed only at the slow look (1 s: about 60 frames).
+  for (const [name, target, how] of [['checked', '#ck-item', 'a checkbox checked (`:checked ~`)'], ['popover', '#pop-item', 'a popover shown (`showPopover()`, `:popover-open`)'], ['focuswithin', '#fw-item', 'focus moved into a menu (`:focus-within`)']]) {
+    test(`${label}: a target the page's CSS reveals on a state change with no DOM change, ${how}: the step shows in the frames after`, async () => {
+      const page = await layer.open(name);
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
+      const frames = await framesToShow(page);
+      assert.ok(frames <= 8, `the card showed ${frames} frames after the change`);
+      const m = await settledStep(page, target, layer.sleep);
+      assert.equal(m.side, 'bottom');
+      assertPlaced(m);
+      if (name === 'focuswithin') {
+        // The step is not modal and the user is typing: focus stays in their field (taking it
+        // would close the menu the step points into).
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'fw-field');
+      }
+      if (name === 'popover') {
+        // The card is above the page's popover in the top layer.
+        assert.ok(await page.evaluate(() => {
+          const r = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]').getBoundingClientRect();
+          const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+          return hit?.localName === 'shirube-root';
+        }), 'the card is on top');
+      }
+      assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
+      assert.deepEqual(await layer.problems(page), []);
+      await layer.close(page);
+    });
+  }
+
   test(`${label}: a visit that replaces the whole <body> (Turbo Drive) mid-tour: the next step waits on the new page and shows in the frames after its target renders`, async () => {
     const page = await layer.open('multipage');
     assertPlaced(await settledStep(page, '#a', layer.sleep));

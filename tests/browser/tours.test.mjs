@@ -313,6 +313,33 @@ test('a 375×667 phone: a long slideout and checklist fit, the slideout waits be
   await page.close();
   await ctx.close();
 });
+test('a target the page shows only on wide screens (a media query): the step shows in the frames after the window is made wide enough', async () => {
+  const ctx = await browser.context.browser().newContext({ viewport: { width: 1000, height: 800 } });
+  const page = await open('mediaquery', { context: ctx });
+  await page.waitForTimeout(600);
+  assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]')), null);
+  // Frames from the resize event until the card is in Shirube's shadow root.
+  const frames = page.evaluate(() => new Promise((resolve) => {
+    addEventListener('resize', () => {
+      let n = 0;
+      const f = () => {
+        n += 1;
+        if (document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]') || n >= 240) resolve(n);
+        else requestAnimationFrame(f);
+      };
+      requestAnimationFrame(f);
+    }, { once: true });
+  }));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const n = await frames;
+  assert.ok(n <= 8, `the card showed ${n} frames after the resize`);
+  const m = await settled(page, '#wide-item');
+  assert.equal(m.side, 'bottom');
+  assertPlaced(m);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+  await ctx.close();
+});
 outOfSightCases('Chromium', layer);
 renderedAgainCases('Chromium', layer);
 zoomCases('Chromium', layer);

@@ -755,7 +755,7 @@ wire_struct! {
     Tour as "a tour" {
         /// The steps, in order.
         req "steps" => steps: Sp<Vec<Step>>,
-        /// Dim the page around the target and keep the user's focus in the step (a modal tour).
+        /// Dim the page around the target and keep the user's focus in the step (a modal tour). With `false`, each step still moves focus into itself, unless the user is typing in a field of the page: focus then stays in the field, and with it what the field opens (suggestions under a search box), which the step may point at.
         opt "overlay" => overlay: bool = "true",
         /// Show "2 of 5".
         opt "showProgress" => show_progress: bool = "true",

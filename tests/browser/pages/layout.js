@@ -188,6 +188,39 @@ if (name === 'datastate') {
   document.getElementById('slot').append(menu);
   window.__render = () => { menu.dataset.state = 'open'; };
 }
+// Targets the page's CSS reveals on a state change with no DOM change: a checkbox checked
+// (`:checked ~`, ?case=checked, `#ck-item`), a popover shown (`:popover-open`, ?case=popover,
+// `#pop-item`), focus moved into a menu (`:focus-within`, ?case=focuswithin, `#fw-item`).
+// `__render()` makes the change the way a user or the page's script would.
+if (name === 'checked') {
+  const box = Object.assign(document.createElement('input'), { type: 'checkbox', id: 'ck' });
+  const panel = Object.assign(document.createElement('div'), { id: 'ck-panel' });
+  panel.append(Object.assign(document.createElement('button'), { id: 'ck-item', className: 't', textContent: 'Advanced setting' }));
+  const label = Object.assign(document.createElement('label'), { htmlFor: 'ck', textContent: 'Show advanced settings' });
+  document.getElementById('slot').append(box, label, panel);
+  window.__render = () => box.click();
+}
+// A control the page's CSS shows only on wide screens (`@media (min-width: 1100px)`,
+// ?case=mediaquery, `#wide-item`): the window is made wider.
+if (name === 'mediaquery') {
+  document.getElementById('slot').append(Object.assign(document.createElement('button'), { id: 'wide-item', className: 't', textContent: 'Only on wide screens' }));
+}
+if (name === 'popover') {
+  const pop = Object.assign(document.createElement('div'), { id: 'pop' });
+  pop.setAttribute('popover', '');
+  pop.append(Object.assign(document.createElement('button'), { id: 'pop-item', className: 't', textContent: 'In a popover' }));
+  document.getElementById('slot').append(pop);
+  window.__render = () => pop.showPopover();
+}
+if (name === 'focuswithin') {
+  const menu = Object.assign(document.createElement('div'), { id: 'fw' });
+  const field = Object.assign(document.createElement('input'), { id: 'fw-field', placeholder: 'Search' });
+  const list = Object.assign(document.createElement('div'), { id: 'fw-list' });
+  list.append(Object.assign(document.createElement('button'), { id: 'fw-item', className: 't', textContent: 'A suggestion' }));
+  menu.append(field, list);
+  document.getElementById('slot').append(menu);
+  window.__render = () => field.focus();
+}
 // On a page zoomed with CSS (`html { zoom: 1.25 }`, ?case=zoomclip): a 100 px menu whose
 // `clip-path: inset(0 0 60px 0)` shows its top 40 px, the target below them (50-70 px), until
 // the clip opens after 1.5 s. (Its px are CSS px: 60 px of clip are 75 px of viewport.)

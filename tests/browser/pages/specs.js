@@ -4,6 +4,7 @@ const one = (target, extra = {}) => ({
   version: 1, product: 'layout',
   flows: [tour('t', [{ id: 's', target, title: 'Step title', body: 'A short body for the step.', ...extra }, { id: 'end', title: 'End' }])],
 });
+const notModal = (spec) => ({ ...spec, flows: spec.flows.map((f) => ({ ...f, overlay: false })) });
 // A step at the button inside a menu that a clip path hides at first (?case=clipped and the like).
 const CLIPPED = one('#in-clipped', { placement: 'bottom', waitMs: 4000 });
 const LONG = Array.from({ length: 40 }, (_, i) => `Paragraph ${i + 1}: what this part of the product does, in detail.`).join('\n\n');
@@ -27,6 +28,11 @@ export const SPECS = {
   polygoned: CLIPPED,
   zoomclip: CLIPPED,
   datastate: one('#ds-item', { placement: 'bottom', waitMs: 60000 }),
+  checked: one('#ck-item', { placement: 'bottom', waitMs: 60000 }),
+  popover: one('#pop-item', { placement: 'bottom', waitMs: 60000 }),
+  mediaquery: one('#wide-item', { placement: 'bottom', waitMs: 60000 }),
+  // Not modal: a modal step takes focus (and makes the page inert), which would close the menu.
+  focuswithin: notModal(one('#fw-item', { placement: 'bottom', waitMs: 60000 })),
   sronly: one('[data-tour=sr]', { placement: 'bottom' }),
   gated: one('#gated', { placement: 'bottom', waitMs: 4000 }),
   contents: one('[data-tour=wrap]', { placement: 'bottom', waitMs: 2000 }),
