@@ -26,7 +26,10 @@ const bin = arg('--collector-bin', join(root, 'target/release/shirube-collector'
 
 /** Starts the collector and resolves when /readyz answers. */
 export async function startCollector({ binary = bin, port = CPORT, quiet = true, database } = {}) {
-  if (!existsSync(binary)) throw new Error(`${binary} does not exist: build it with cargo build --release -p shirube-collector`);
+  if (!existsSync(binary)) {
+    const profile = binary.includes('/target/debug/') ? '' : ' --release';
+    throw new Error(`${binary} does not exist: build it with cargo build${profile} -p shirube-collector (npm test and npm run demo build it themselves)`);
+  }
   const args = ['serve', '--dev', '--listen', `127.0.0.1:${port}`, '--log-format', 'text'];
   if (database) args.push('--database', database);
   const child = spawn(binary, args, { stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'pipe'] });

@@ -868,12 +868,18 @@ impl Sim<'_> {
     fn page_flows(&mut self) {
         match self.path {
             "/app/projects" if !self.milestone_reached("csv_imported") && self.times_shown("import-hint") < 3 && self.eligible("import-hint") => {
-                self.hint("import-hint");
+                self.hint("import-hint", "page");
             }
             "/app/reports" | "/app/reports/new" if self.times_shown("filters-hint") < 2 && self.eligible("filters-hint") => {
-                self.hint("filters-hint");
+                self.hint("filters-hint", "page");
             }
             _ => {}
+        }
+        // The owner filter shows when the user ticks "More filters": its hint starts then (an
+        // element trigger), for about a third of the visits.
+        if self.path == "/app/reports" && self.times_shown("owner-hint") < 2 && self.eligible("owner-hint") && self.rng.chance(0.3) {
+            self.gap(8_000, 0.8);
+            self.hint("owner-hint", "element");
         }
         if self.path.starts_with("/app/reports") && self.plan == "free" && self.role == "admin" && self.stage_rank() >= 2 && self.eligible("upgrade") {
             let last = self.shown.iter().find(|(f, _, _)| f == "upgrade").map(|s| s.2);
@@ -893,10 +899,10 @@ impl Sim<'_> {
         }
     }
 
-    fn hint(&mut self, flow: &str) {
+    fn hint(&mut self, flow: &str, trigger: &str) {
         let Some(FlowInfo { kind: Kind::Hint { selectors }, .. }) = self.p.flow(flow) else { return };
         let selectors = selectors.clone();
-        self.start(flow, "page");
+        self.start(flow, trigger);
         // The filters bar is not on the "new report" page.
         if flow == "filters-hint" && self.path == "/app/reports/new" && self.rng.chance(0.5) {
             let waited = self.rng.range(5_000, 8_000);

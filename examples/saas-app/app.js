@@ -27,7 +27,7 @@ const T = {
     'recent': 'Recent projects', 'empty.projects': 'No projects yet. Create your first one.', 'empty.reports': 'No reports yet.',
     'modal.newProject': 'New project', 'modal.name': 'Project name', 'modal.import': 'Import a CSV',
     'modal.importText': 'Pick a file, or import our sample data to try it.', 'modal.newReport': 'New report', 'modal.template': 'Template',
-    'filters': 'Filters', 'filter.team': 'Team', 'filter.period': 'Period', 'invite.email': 'Email address',
+    'filters': 'Filters', 'filter.team': 'Team', 'filter.period': 'Period', 'filter.more': 'More filters', 'filter.owner': 'Owner', 'invite.email': 'Email address',
     'members': 'Members', 'toast.project': 'Project created', 'toast.import': 'Imported 24 tasks', 'toast.report': 'Report created',
     'toast.invite': 'Invitation sent', 'toast.share': 'Link copied',
   },
@@ -44,7 +44,7 @@ const T = {
     'recent': '最近のプロジェクト', 'empty.projects': 'まだプロジェクトがありません。最初のプロジェクトを作成しましょう。', 'empty.reports': 'まだレポートがありません。',
     'modal.newProject': '新規プロジェクト', 'modal.name': 'プロジェクト名', 'modal.import': 'CSVのインポート',
     'modal.importText': 'ファイルを選ぶか、サンプルデータで試してみましょう。', 'modal.newReport': '新規レポート', 'modal.template': 'テンプレート',
-    'filters': 'フィルター', 'filter.team': 'チーム', 'filter.period': '期間', 'invite.email': 'メールアドレス',
+    'filters': 'フィルター', 'filter.team': 'チーム', 'filter.period': '期間', 'filter.more': 'その他のフィルター', 'filter.owner': '作成者', 'invite.email': 'メールアドレス',
     'members': 'メンバー', 'toast.project': 'プロジェクトを作成しました', 'toast.import': '24件のタスクを取り込みました', 'toast.report': 'レポートを作成しました',
     'toast.invite': '招待を送信しました', 'toast.share': 'リンクをコピーしました',
   },
@@ -174,6 +174,12 @@ function reports(view) {
       el('div', { class: 'filters', 'data-tour': 'filters', role: 'group', 'aria-label': t('filters') },
         el('label', {}, t('filter.team'), ' ', el('select', {}, el('option', {}, 'All'), el('option', {}, 'Design'), el('option', {}, 'Sales'))),
         el('label', {}, t('filter.period'), ' ', el('select', {}, el('option', {}, '30 days'), el('option', {}, '90 days')))),
+      // "More filters" shows the Owner filter through the stylesheet alone (`:checked`), with
+      // no DOM change: the owner hint's beacon comes in the next frames.
+      el('div', { class: 'more' },
+        el('input', { type: 'checkbox', id: 'more-filters' }),
+        el('label', { for: 'more-filters' }, t('filter.more')),
+        el('label', { class: 'more-filters', 'data-tour': 'owner-filter' }, t('filter.owner'), ' ', el('select', {}, el('option', {}, 'Anyone'), el('option', {}, 'Me')))),
       el('button', { class: 'primary', 'data-tour': 'new-report', on: { click: newReport } }, t('btn.newReport'))),
     el('section', { class: 'panel' }, data.reports.length
       ? el('ul', { class: 'list' }, data.reports.map((r) => el('li', {}, el('span', {}, r.name), el('button', { class: 'small', 'data-tour': 'share-report', on: { click: () => { track('report_shared'); toast(t('toast.share')); } } }, t('btn.share')))))

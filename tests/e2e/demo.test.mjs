@@ -166,6 +166,43 @@ test('the upgrade slideout on Reports sits in the other corner from the checklis
   await page.close();
 });
 
+test('the owner hint on Reports: its filter is shown by the stylesheet alone (`:checked`), and the beacon comes in the next frames, beside it', async () => {
+  const page = await browser.context.newPage();
+  const problems = watchProblems(page);
+  await page.goto(`${web.base}/app/reports?user=aiko&lang=en`);
+  await page.locator('[data-shirube-beacon=filters-hint]').waitFor();
+  await sleep(300);
+  const present = () => page.evaluate(() => Boolean(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=owner-hint]')));
+  assert.equal(await present(), false, 'no beacon while the filter is hidden');
+  // A click on the label checks the box: no element changes, only what the stylesheet shows.
+  const frames = await page.evaluate(() => new Promise((resolve) => {
+    document.querySelector('label[for=more-filters]').click();
+    let n = 0;
+    const f = () => {
+      n += 1;
+      if (document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=owner-hint]') || n >= 240) resolve(n);
+      else requestAnimationFrame(f);
+    };
+    requestAnimationFrame(f);
+  }));
+  assert.ok(frames <= 8, `the beacon came ${frames} frames after the box was checked`);
+  await sleep(300);
+  const gap = await page.evaluate(() => {
+    const b = document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=owner-hint]').getBoundingClientRect();
+    const t = document.querySelector('[data-tour=owner-filter]').getBoundingClientRect();
+    const cx = b.x + b.width / 2;
+    const cy = b.y + b.height / 2;
+    return Math.max(t.left - cx, cx - t.right, t.top - cy, cy - t.bottom, 0);
+  });
+  assert.ok(gap <= 24, `the beacon is ${gap} px from the filter`);
+  await page.screenshot({ path: join(root, 'docs/screenshots/demo-hint-state.png') });
+  // Unchecked, the filter hides and the beacon goes with it.
+  await page.click('label[for=more-filters]');
+  await until(async () => !(await present()), 3000, 'the beacon to go with the filter');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 /** Starts the welcome tour and takes it to its `create` step (New project). */
 async function toCreateStep(page) {
   await page.evaluate(() => window.sb.start('welcome'));
