@@ -924,6 +924,15 @@ impl Engine {
                 // Nothing of the flow stays up while it waits or moves on: the card it was
                 // showing (this step's, or the one before when `next` led here).
                 fx.push(Effect::Hide { flow });
+                // A hint that has shown belongs to its page and its target: one the page takes
+                // away (a panel closed, a filter hidden, a list re-rendered) is waited for as
+                // long as the page lasts, with no deadline and no `target_missing` (the target
+                // was found: it is not broken), and the beacon comes back with it.
+                if is_hint && matches!(run.phase, Phase::Beacon { .. }) {
+                    self.set_phase(flow, Phase::Wait(self.now));
+                    fx.push(Effect::Wait { flow, step, ms: 0 });
+                    return;
+                }
                 match policy {
                     IfMissing::Wait => {
                         self.set_phase(flow, Phase::Wait(self.now));

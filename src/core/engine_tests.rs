@@ -360,6 +360,40 @@ fn hints_show_until_completed_and_snooze() {
 }
 
 #[test]
+fn a_hint_whose_target_the_page_takes_away_comes_back_with_it_without_a_deadline() {
+    let spec = r##"{"version":1,"product":"t","flows":[
+      {"id":"h","kind":"hint","target":"#owner","body":"Owner","trigger":{"page":"/p*"},"frequency":{"untilCompleted":true}},
+      {"id":"never","kind":"hint","target":"#gone","body":"Gone","trigger":{"page":"/p*"}}]}"##;
+    let mut h = H::new(spec, "{}");
+    h.dom.push("#owner".into());
+    h.load("/p");
+    assert!(h.showing("h"));
+    // The page hides the target (a filter panel closed): the beacon goes, and a minute later
+    // nothing has ended the hint or reported its target missing.
+    h.hidden.push("#owner".into());
+    h.send(Input::Target { flow: h.flow("h"), step: 0, what: Target::Hidden });
+    assert!(!h.showing("h"));
+    h.advance(60_000.0);
+    let missing: Vec<String> = h.events.iter().filter(|e| e.name == "target_missing").map(|e| e.flow_id.clone().unwrap_or_default()).collect();
+    assert_eq!(missing, vec!["never".to_string()], "only the hint whose target never came is reported");
+    assert!(h.e.run(h.flow("h")).is_some(), "the hint still runs");
+    // The panel opens again: the beacon is back.
+    h.reveal("#owner");
+    assert!(h.showing("h"));
+    // Removed from the page altogether, then rendered again: the same.
+    h.send(Input::Target { flow: h.flow("h"), step: 0, what: Target::Lost });
+    assert!(!h.showing("h"));
+    h.advance(10_000.0);
+    h.answer_waits();
+    assert!(h.showing("h"));
+    // Leaving the page ends the wait as it ends the hint's stay there.
+    h.send(Input::Target { flow: h.flow("h"), step: 0, what: Target::Absent });
+    h.page("/q");
+    assert!(h.e.run(h.flow("h")).is_none());
+    assert_eq!(h.events.iter().filter(|e| e.name == "target_missing").count(), 1);
+}
+
+#[test]
 fn several_hints_at_once_and_one_blocking_flow_by_priority() {
     let spec = r##"{"version":1,"product":"t","flows":[
       {"id":"low","kind":"tour","priority":1,"trigger":{"page":"/"},"steps":[{"id":"a"}]},
