@@ -66,7 +66,7 @@ pub enum Job {
     Seek,
     /// The page's state changed with no DOM change the observers report: a checkbox checked
     /// (`:checked`), a popover shown (`:popover-open`), focus moved (`:focus-within`), an image
-    /// loaded, the viewport resized past a media query. What is known absent may match now,
+    /// loaded, the viewport resized past a media query, a fragment navigation (`:target`). What is known absent may match now,
     /// and a shown target may have gone out of sight: look again in the next frame.
     State,
     /// The page is idle after the first evaluation: rehearse the first tour step's card.
@@ -653,6 +653,9 @@ impl Shell {
                 (!ours).then_some(Job::State)
             })));
         }
+        // A fragment navigation changes which element is the page's `:target` (tabs and panels
+        // shown by `section:target`); `pushState` does not.
+        ls.extend(Listener::new(&win, "hashchange", false, true, job(&weak, |_| Some(Job::State))));
         // Clicks inside Shirube's UI (delegated: one listener for every widget).
         {
             let w = weak.clone();
@@ -1709,7 +1712,7 @@ impl Inner {
                 _ => 0.0,
             };
             let below = |r: position::Rect| if under > r.y { position::Rect::new(r.x, under, r.w, (r.bottom() - under).max(0.0)) } else { r };
-            let (clip, room) = (below(clip), below(vp));
+            let (seen, clip, room) = (clip, below(clip), below(vp));
             // The card's natural size: a body that scrolls because of an earlier limit counts
             // whole. A scroll changes neither, and reuses the size as fitted.
             let size = match w.written.size {
@@ -1785,9 +1788,13 @@ impl Inner {
                         }
                         // Once the target stands still (the scroll into view has settled): it
                         // hits the page (elementsFromPoint), so not in every frame of a scroll.
-                        if check_header && !p.hidden && w.written.target_at != Some((r.x, r.y)) {
+                        // A card hidden only because its target is under the header bar is
+                        // checked too: the page itself may have put it there (a link to a
+                        // fragment scrolls its element to the very top, under a sticky bar).
+                        let check = check_header && (!p.hidden || (r.y < under && r.intersect(&seen).is_some()));
+                        if check && w.written.target_at != Some((r.x, r.y)) {
                             settling = true;
-                        } else if check_header && !p.hidden {
+                        } else if check {
                             if let Some((_, t, _, _)) = target {
                                 // Under the header bar: known without hit testing (which the
                                 // inert page behind a modal step escapes); else whatever fixed

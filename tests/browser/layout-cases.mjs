@@ -894,7 +894,7 @@ export function lateTargetCases(label, layer) {
   });
 
   // Before, each of these showed only at the slow look (1 s: about 60 frames).
-  for (const [name, target, how] of [['checked', '#ck-item', 'a checkbox checked (`:checked ~`)'], ['popover', '#pop-item', 'a popover shown (`showPopover()`, `:popover-open`)'], ['focuswithin', '#fw-item', 'focus moved into a menu (`:focus-within`)']]) {
+  for (const [name, target, how] of [['checked', '#ck-item', 'a checkbox checked (`:checked ~`)'], ['popover', '#pop-item', 'a popover shown (`showPopover()`, `:popover-open`)'], ['focuswithin', '#fw-item', 'focus moved into a menu (`:focus-within`)'], ['hashtarget', '#hash-item', 'a link to a tab panel\'s fragment followed (`:target`)']]) {
     test(`${label}: a target the page's CSS reveals on a state change with no DOM change, ${how}: the step shows in the frames after`, async () => {
       const page = await layer.open(name);
       await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
@@ -903,6 +903,12 @@ export function lateTargetCases(label, layer) {
       const m = await settledStep(page, target, layer.sleep);
       assert.equal(m.side, 'bottom');
       assertPlaced(m);
+      if (name === 'hashtarget') {
+        // Following the link scrolled the panel to the very top, under the sticky header: the
+        // step scrolled it out from under it (before, its card stayed hidden there for good).
+        const header = await page.evaluate(() => document.querySelector('header.sticky').getBoundingClientRect().bottom);
+        assert.ok(m.target.y >= header, `the target (top ${m.target.y}) is below the header (bottom ${header})`);
+      }
       if (name === 'focuswithin') {
         // The step is not modal and the user is typing: focus stays in their field (taking it
         // would close the menu the step points into).

@@ -205,6 +205,15 @@ if (name === 'checked') {
 if (name === 'mediaquery') {
   document.getElementById('slot').append(Object.assign(document.createElement('button'), { id: 'wide-item', className: 't', textContent: 'Only on wide screens' }));
 }
+// A tab panel shown by the page's `:target` rule when a link to its fragment is followed
+// (?case=hashtarget, `#hash-item`): `__render()` follows it.
+if (name === 'hashtarget') {
+  const link = Object.assign(document.createElement('a'), { href: '#tab-2', id: 'tab-link', textContent: 'Second tab' });
+  const panel = Object.assign(document.createElement('section'), { id: 'tab-2', className: 'tab-panel' });
+  panel.append(Object.assign(document.createElement('button'), { id: 'hash-item', className: 't', textContent: 'In the second tab' }));
+  document.getElementById('slot').append(link, panel);
+  window.__render = () => link.click();
+}
 if (name === 'popover') {
   const pop = Object.assign(document.createElement('div'), { id: 'pop' });
   pop.setAttribute('popover', '');

@@ -31,6 +31,7 @@ export const SPECS = {
   checked: one('#ck-item', { placement: 'bottom', waitMs: 60000 }),
   popover: one('#pop-item', { placement: 'bottom', waitMs: 60000 }),
   mediaquery: one('#wide-item', { placement: 'bottom', waitMs: 60000 }),
+  hashtarget: one('#hash-item', { placement: 'bottom', waitMs: 60000 }),
   // Not modal: a modal step takes focus (and makes the page inert), which would close the menu.
   focuswithin: notModal(one('#fw-item', { placement: 'bottom', waitMs: 60000 })),
   sronly: one('[data-tour=sr]', { placement: 'bottom' }),
