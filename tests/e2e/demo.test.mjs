@@ -195,7 +195,6 @@ test('the owner hint on Reports: its filter is shown by the stylesheet alone (`:
     return Math.max(t.left - cx, cx - t.right, t.top - cy, cy - t.bottom, 0);
   });
   assert.ok(gap <= 24, `the beacon is ${gap} px from the filter`);
-  await page.screenshot({ path: join(root, 'docs/screenshots/demo-hint-state.png') });
   // Unchecked, the filter hides and the beacon goes with it. The hint waits for it as long as
   // the page lasts: no target_missing after the 5 s a hint waits for a target it never found,
   // and the beacon is back when the filter is.
@@ -205,6 +204,21 @@ test('the owner hint on Reports: its filter is shown by the stylesheet alone (`:
   assert.deepEqual(await page.evaluate(() => window.__shirubeEvents.filter((e) => e.flow_id === 'owner-hint').map((e) => e.name)), ['flow_started']);
   await page.click('label[for=more-filters]');
   await until(present, 3000, 'the beacon to come back with the filter');
+  // Opened: a tooltip with no title, whose text keeps clear of its close button.
+  await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=owner-hint]').click());
+  await page.locator('.card[data-shirube-flow=owner-hint]').waitFor();
+  await sleep(300);
+  const clear = await page.evaluate(() => {
+    const card = document.querySelector('shirube-root').shadowRoot.querySelector('.card[data-shirube-flow=owner-hint]');
+    const close = card.querySelector('.close').getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(card.querySelector('.body > :first-child'));
+    const lines = [...range.getClientRects()].filter((r) => r.bottom > close.top && r.top < close.bottom);
+    return { overlapping: lines.filter((r) => r.right > close.left).length, lines: lines.length };
+  });
+  assert.ok(clear.lines > 0, 'the first line of text is beside the close button');
+  assert.equal(clear.overlapping, 0, 'no text under the close button');
+  await page.screenshot({ path: join(root, 'docs/screenshots/demo-hint-state.png') });
   assert.deepEqual(problems, []);
   await page.close();
 });
