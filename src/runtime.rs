@@ -1789,10 +1789,13 @@ impl Inner {
                         // Once the target stands still (the scroll into view has settled): it
                         // hits the page (elementsFromPoint), so not in every frame of a scroll.
                         // A card hidden only because its target is under the header bar is
-                        // checked too: the page itself may have put it there (a link to a
-                        // fragment scrolls its element to the very top, under a sticky bar).
-                        let check = check_header && (!p.hidden || (r.y < under && r.intersect(&seen).is_some()));
-                        if check && w.written.target_at != Some((r.x, r.y)) {
+                        // checked too, once the target has stood still for STILL_MS (not in
+                        // a frame of a scroll that passes under the bar): the page itself may
+                        // have put it there (a link to a fragment scrolls its element to the
+                        // very top, under a sticky bar).
+                        let under_bar = p.hidden && r.y < under && r.intersect(&seen).is_some();
+                        let check = check_header && (!p.hidden || under_bar);
+                        if check && (w.written.target_at != Some((r.x, r.y)) || (under_bar && now() - w.written.target_since < STILL_MS)) {
                             settling = true;
                         } else if check {
                             if let Some((_, t, _, _)) = target {
