@@ -649,13 +649,16 @@ impl Shell {
         // and popover toggles (retargeted to its host) are not the page's.
         for kind in ["change", "input", "toggle", "focusin", "focusout", "load"] {
             ls.extend(Listener::new(&doc, kind, true, true, job(&weak, |e| {
-                let ours = e.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.tag_name() == "SHIRUBE-ROOT");
+                let ours = e.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.has_attribute("data-shirube-root"));
                 (!ours).then_some(Job::State)
             })));
         }
         // A fragment navigation changes which element is the page's `:target` (tabs and panels
-        // shown by `section:target`); `pushState` does not.
-        ls.extend(Listener::new(&win, "hashchange", false, true, job(&weak, |_| Some(Job::State))));
+        // shown by `section:target`; `pushState` does not), and a window resized may cross one
+        // of the page's media queries (the resize also moves widgets: `Job::Moved` above).
+        for kind in ["hashchange", "resize"] {
+            ls.extend(Listener::new(&win, kind, false, true, job(&weak, |_| Some(Job::State))));
+        }
         // Clicks inside Shirube's UI (delegated: one listener for every widget).
         {
             let w = weak.clone();
@@ -925,8 +928,6 @@ impl Inner {
                 if !self.widgets.is_empty() {
                     self.schedule_frame(shell);
                 }
-                // A media query of the new size may reveal an awaited target or hide a shown one.
-                self.state_changed(shell);
             }
             Job::State => self.state_changed(shell),
             // The browser dispatches scroll events in a frame's rendering steps, before the
@@ -1539,8 +1540,7 @@ impl Inner {
     /// again in the next frame.
     fn state_changed(&mut self, shell: &Shell) {
         if !self.waits.is_empty() || !self.targets.is_empty() || !self.watches.is_empty() {
-            layout::changed(false);
-            layout::changed(true);
+            layout::forget_absent();
             self.schedule_check(shell);
         }
     }

@@ -175,8 +175,9 @@ pub fn trusting<T>(f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Forgets what is known absent (`Absent`).
-fn forget_absent() {
+/// Forgets what is known absent (`Absent`): everywhere, as after a change of the page's state
+/// that its CSS may show elements by (`Job::State`).
+pub fn forget_absent() {
     ABSENT.with(|a| {
         let mut a = a.borrow_mut();
         a.doc.clear();
@@ -289,6 +290,12 @@ fn find_in_shadows(doc: &Document, sel: &str, out: &mut Vec<Element>) {
             note_absent(sel, true);
         }
     });
+}
+
+/// The CSS zoom `e` is drawn at (`currentCSSZoom`: the product of its ancestors' and its own
+/// `zoom`); 1 where the browser lacks it (before Chrome 128, Firefox 126, Safari 26).
+pub fn css_zoom(e: &Element) -> f64 {
+    js_sys::Reflect::get(e, &"currentCSSZoom".into()).ok().and_then(|z| z.as_f64()).filter(|z| *z > 0.0).unwrap_or(1.0)
 }
 
 /// The parent in the flat tree: through a shadow root to its host.
@@ -421,8 +428,7 @@ pub fn reachable(doc: &Document, e: &Element, (clippers, fixed, shaped): &Scope)
             let Some(values) = w.get_computed_style(s).ok().flatten().and_then(|st| clip_shapes(&st, None)) else { return true };
             let b = rect(s);
             // (Its px lengths are CSS px, scaled by a zoom the page sets.)
-            let zoom = js_sys::Reflect::get(s, &"currentCSSZoom".into()).ok().and_then(|z| z.as_f64()).filter(|z| *z > 0.0).unwrap_or(1.0);
-            values.iter().all(|v| position::clip_shape(v, b, zoom).is_none_or(|c| over(target, c)))
+            values.iter().all(|v| position::clip_shape(v, b, css_zoom(s)).is_none_or(|c| over(target, c)))
         })
     };
     page && drawn(doc, e) && shown()

@@ -105,7 +105,7 @@ impl Mount {
     #[inline(never)]
     pub fn unzoom(&self) {
         let Some(p) = self.host.parent_element() else { return };
-        let z = js_sys::Reflect::get(&p, &"currentCSSZoom".into()).ok().and_then(|v| v.as_f64()).filter(|z| *z > 0.0).unwrap_or(1.0);
+        let z = super::layout::css_zoom(&p);
         if z == self.zoom.get() {
             return;
         }

@@ -20,7 +20,7 @@
 //     that frame did (WebKit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { settledStep, assertPlaced, assertEveryFramePlaced, fiveFrames, placedAfter } from './placement.mjs';
+import { settledStep, assertPlaced, assertEveryFramePlaced, fiveFrames, placedAfter, framesUntil } from './placement.mjs';
 
 /**
  * Waits until the step card sits on `side` (`top` or `bottom`) of the element `sel` finds, 10 px
@@ -811,16 +811,7 @@ export function lateTargetCases(label, layer) {
   }
 
   // Frames from `__render()` until the step's card is in Shirube's shadow root.
-  const framesToShow = (page, render = '__render') => page.evaluate((render) => new Promise((resolve) => {
-    window[render]();
-    let n = 0;
-    const f = () => {
-      n += 1;
-      if (document.querySelector('shirube-root')?.shadowRoot?.querySelector('[data-shirube-step]') || n >= 240) resolve(n);
-      else requestAnimationFrame(f);
-    };
-    requestAnimationFrame(f);
-  }), render);
+  const framesToShow = (page, render = '__render') => framesUntil(page, '[data-shirube-step]', { call: render });
 
   // How much the page's query counter `window[counter]` grew over 60 frames, and in how long.
   const queriesIn60Frames = (page, counter) => page.evaluate((counter) => new Promise((resolve) => {
@@ -867,39 +858,23 @@ export function lateTargetCases(label, layer) {
     await layer.close(page);
   });
 
-  test(`${label}: a target hidden by the page's \`:empty { display: none }\` until its text comes (a badge), on a page whose clock ticks in every frame: the step shows in the frames after the text comes`, async () => {
-    const page = await layer.open('emptybadge');
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
-    const frames = await framesToShow(page);
-    assert.ok(frames <= 8, `the card showed ${frames} frames after the badge got its text`);
-    const m = await settledStep(page, '#badge', layer.sleep);
-    assert.equal(m.side, 'bottom');
-    assertPlaced(m);
-    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
-    assert.deepEqual(await layer.problems(page), []);
-    await layer.close(page);
-  });
-
-  test(`${label}: a target in a menu that a component library opens through an attribute its CSS reads (\`data-state="open"\`): the step shows in the frames after it opens`, async () => {
-    const page = await layer.open('datastate');
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
-    const frames = await framesToShow(page);
-    assert.ok(frames <= 8, `the card showed ${frames} frames after the menu opened`);
-    const m = await settledStep(page, '#ds-item', layer.sleep);
-    assert.equal(m.side, 'bottom');
-    assertPlaced(m);
-    assert.deepEqual(await page.evaluate(() => window.__events.filter((e) => e.name === 'target_missing')), []);
-    assert.deepEqual(await layer.problems(page), []);
-    await layer.close(page);
-  });
-
-  // Before, each of these showed only at the slow look (1 s: about 60 frames).
-  for (const [name, target, how] of [['checked', '#ck-item', 'a checkbox checked (`:checked ~`)'], ['popover', '#pop-item', 'a popover shown (`showPopover()`, `:popover-open`)'], ['focuswithin', '#fw-item', 'focus moved into a menu (`:focus-within`)'], ['hashtarget', '#hash-item', 'a link to a tab panel\'s fragment followed (`:target`)']]) {
-    test(`${label}: a target the page's CSS reveals on a state change with no DOM change, ${how}: the step shows in the frames after`, async () => {
+  // Targets the page's CSS shows after a change: each step shows in the frames after it (the
+  // state changes, with no DOM change, showed only at the slow look before: 1 s, about 60
+  // frames).
+  const state = (how) => `a target the page's CSS reveals on a state change with no DOM change, ${how}: the step shows in the frames after`;
+  for (const [name, target, title, change] of [
+    ['emptybadge', '#badge', 'a target hidden by the page\'s `:empty { display: none }` until its text comes (a badge), on a page whose clock ticks in every frame: the step shows in the frames after the text comes', 'the badge got its text'],
+    ['datastate', '#ds-item', 'a target in a menu that a component library opens through an attribute its CSS reads (`data-state="open"`): the step shows in the frames after it opens', 'the menu opened'],
+    ['checked', '#ck-item', state('a checkbox checked (`:checked ~`)'), 'the change'],
+    ['popover', '#pop-item', state('a popover shown (`showPopover()`, `:popover-open`)'), 'the change'],
+    ['focuswithin', '#fw-item', state('focus moved into a menu (`:focus-within`)'), 'the change'],
+    ['hashtarget', '#hash-item', state('a link to a tab panel\'s fragment followed (`:target`)'), 'the change'],
+  ]) {
+    test(`${label}: ${title}`, async () => {
       const page = await layer.open(name);
       await page.evaluate(() => new Promise((r) => setTimeout(r, 600)));
       const frames = await framesToShow(page);
-      assert.ok(frames <= 8, `the card showed ${frames} frames after the change`);
+      assert.ok(frames <= 8, `the card showed ${frames} frames after ${change}`);
       const m = await settledStep(page, target, layer.sleep);
       assert.equal(m.side, 'bottom');
       assertPlaced(m);

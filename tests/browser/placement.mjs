@@ -119,3 +119,29 @@ export async function placedAfter(page, target, sleep, opts) {
     }
   }
 }
+
+/**
+ * Animation frames from a trigger until `sel` is in Shirube's shadow root (240 if never): the
+ * trigger is calling the page's `window[call]()`, clicking the element `click`, or the next
+ * window `event` (start this before causing it).
+ */
+export function framesUntil(page, sel, { call, click, event } = {}) {
+  return page.evaluate(({ sel, call, click, event }) => new Promise((resolve) => {
+    const count = () => {
+      let n = 0;
+      const f = () => {
+        n += 1;
+        if (document.querySelector('shirube-root')?.shadowRoot?.querySelector(sel) || n >= 240) resolve(n);
+        else requestAnimationFrame(f);
+      };
+      requestAnimationFrame(f);
+    };
+    if (event) {
+      addEventListener(event, count, { once: true });
+      return;
+    }
+    if (call) window[call]();
+    if (click) document.querySelector(click).click();
+    count();
+  }), { sel, call, click, event });
+}

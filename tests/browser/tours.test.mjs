@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from './harness.mjs';
-import { settledStep, assertPlaced, assertEveryFramePlaced } from './placement.mjs';
+import { settledStep, assertPlaced, assertEveryFramePlaced, framesUntil } from './placement.mjs';
 import { noAnchorCases, tallCardCases, panelCases, measurePanels, movingTargetCases, outOfSightCases, rehearsalCases, renderedAgainCases, zoomCases, headerCases, lateTargetCases } from './layout-cases.mjs';
 
 let server, browser;
@@ -319,17 +319,7 @@ test('a target the page shows only on wide screens (a media query): the step sho
   await page.waitForTimeout(600);
   assert.equal(await page.evaluate(() => document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]')), null);
   // Frames from the resize event until the card is in Shirube's shadow root.
-  const frames = page.evaluate(() => new Promise((resolve) => {
-    addEventListener('resize', () => {
-      let n = 0;
-      const f = () => {
-        n += 1;
-        if (document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-step]') || n >= 240) resolve(n);
-        else requestAnimationFrame(f);
-      };
-      requestAnimationFrame(f);
-    }, { once: true });
-  }));
+  const frames = framesUntil(page, '[data-shirube-step]', { event: 'resize' });
   await page.setViewportSize({ width: 1280, height: 800 });
   const n = await frames;
   assert.ok(n <= 8, `the card showed ${n} frames after the resize`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, startServer, watchProblems, root } from '../browser/harness.mjs';
-import { settledStep, assertPlaced } from '../browser/placement.mjs';
+import { settledStep, assertPlaced, framesUntil } from '../browser/placement.mjs';
 import { startCollector, publish, demoConfig } from '../../scripts/demo.mjs';
 
 let collector, web, browser;
@@ -175,16 +175,7 @@ test('the owner hint on Reports: its filter is shown by the stylesheet alone (`:
   const present = () => page.evaluate(() => Boolean(document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=owner-hint]')));
   assert.equal(await present(), false, 'no beacon while the filter is hidden');
   // A click on the label checks the box: no element changes, only what the stylesheet shows.
-  const frames = await page.evaluate(() => new Promise((resolve) => {
-    document.querySelector('label[for=more-filters]').click();
-    let n = 0;
-    const f = () => {
-      n += 1;
-      if (document.querySelector('shirube-root').shadowRoot.querySelector('[data-shirube-beacon=owner-hint]') || n >= 240) resolve(n);
-      else requestAnimationFrame(f);
-    };
-    requestAnimationFrame(f);
-  }));
+  const frames = await framesUntil(page, '[data-shirube-beacon=owner-hint]', { click: 'label[for=more-filters]' });
   assert.ok(frames <= 8, `the beacon came ${frames} frames after the box was checked`);
   await sleep(300);
   const gap = await page.evaluate(() => {
